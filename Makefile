@@ -1,0 +1,28 @@
+# The two commands of the README: `make demo` and `make test`.
+# Each makes its own virtual environment (.venv) on first use.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test lint typecheck layers pytest schema clean
+
+demo: $(STAMP)
+	$(BIN)/reconciler validate examples/single-clinic
+	$(BIN)/reconciler lint examples/single-clinic
+	$(BIN)/reconciler validate examples/chain
+	$(BIN)/reconciler lint examples/chain
+
+test: $(STAMP)
+	scripts/test
+
+$(STAMP): pyproject.toml
+	scripts/venv $(PYTHON) $(VENV)
+	touch $(STAMP)
+
+schema: $(STAMP)
+	$(BIN)/reconciler schema
+
+clean:
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

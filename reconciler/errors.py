@@ -1,0 +1,77 @@
+"""The project's one exception tree, and the problem records that config errors carry.
+
+    ReconcilerError              anything the user can act on; the CLI prints it, exit 1
+    ├── ConfigError              the config could not be loaded or is invalid (carries Problems)
+    └── UsageError               a command was called wrongly
+
+Every message says what went wrong, where, and what to do. No message ever contains a
+secret or a national identity number: callers pass names and addresses, never values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+@dataclass(frozen=True, slots=True)
+class Mark:
+    """A place in a config file; line and column count from 1."""
+
+    file: str
+    line: int
+    col: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.col}"
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with a config: where, what, and a stable code for tools."""
+
+    mark: Mark | None
+    message: str
+    code: str = "invalid"
+    severity: Severity = Severity.ERROR
+
+    def sort_key(self) -> tuple[str, int, int, str]:
+        if self.mark is None:
+            return ("", 0, 0, self.message)
+        return (self.mark.file, self.mark.line, self.mark.col, self.message)
+
+
+class ReconcilerError(Exception):
+    """The root: a failure the user can act on. `hint` says what to do about it."""
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return f"{self.message} — {self.hint}" if self.hint else self.message
+
+
+class ConfigError(ReconcilerError):
+    """The config is invalid; `problems` lists every problem found, each with its place."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = sorted(set(problems), key=Problem.sort_key)
+        files = {p.mark.file for p in self.problems if p.mark is not None}
+        count = len(self.problems)
+        where = f" in {len(files)} file{'s' if len(files) != 1 else ''}" if files else ""
+        super().__init__(
+            f"{count} problem{'s' if count != 1 else ''}{where}",
+            "fix them and run the command again",
+        )
+
+
+class UsageError(ReconcilerError):
+    """A command was called with wrong arguments."""

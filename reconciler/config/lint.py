@@ -1,0 +1,397 @@
+"""The setup guide's traps as named lint rules.
+
+Each rule has an id, a severity and a one-line summary (the README lists them), and a check
+that yields (path, message) findings on a valid config. `lint: {ignore: [id, …]}` in the
+config turns rules off.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from reconciler.config.diagnostics import format_path
+from reconciler.config.loader import Path_
+from reconciler.config.model import Account, Clinic, Provider
+from reconciler.config.model.base import all_days
+from reconciler.config.model.site import DEFAULT_ORDER
+from reconciler.domain.times import TimeWindow, Weekday, uncovered
+from reconciler.errors import Problem, Severity
+
+if TYPE_CHECKING:
+    from reconciler.config.validation import LoadedConfig
+
+Finding = tuple[Path_, str]
+Check = Callable[[Path_, Account], Iterator[Finding]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    severity: Severity
+    summary: str
+    check: Check
+
+
+RULES: dict[str, Rule] = {}
+
+
+def rule(rule_id: str, severity: Severity, summary: str) -> Callable[[Check], Check]:
+    def register(check: Check) -> Check:
+        RULES[rule_id] = Rule(rule_id, severity, summary, check)
+        return check
+
+    return register
+
+
+def lint(loaded: LoadedConfig) -> list[Problem]:
+    """Every finding of every rule not ignored, as Problems with their places."""
+    ignored = set(loaded.config.lint.ignore)
+    problems = []
+    for name, account in loaded.config.accounts.items():
+        for r in RULES.values():
+            if r.id in ignored:
+                continue
+            for path, message in r.check(("accounts", name), account):
+                problems.append(
+                    Problem(
+                        loaded.mark_of(path), f"{format_path(path)}: {message}", r.id, r.severity
+                    )
+                )
+    return sorted(problems, key=Problem.sort_key)
+
+
+ERROR, WARNING, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
+
+
+def _providers(path: Path_, account: Account) -> Iterator[tuple[Path_, Clinic, Provider]]:
+    for cid, clinic in account.clinics.items():
+        for code, provider in clinic.providers.items():
+            yield (*path, "clinics", cid, "providers", code), clinic, provider
+
+
+def _flex(path: Path_, key: str) -> Path_:
+    return (*path, "site", "flexibility", key)
+
+
+@rule(
+    "partial-groups",
+    WARNING,
+    "Only some clinics have a group; the rest show as 'Ungrouped clinics'.",
+)
+def _partial_groups(path: Path_, account: Account) -> Iterator[Finding]:
+    grouped = [cid for cid, c in account.clinics.items() if c.group]
+    if grouped and len(grouped) < len(account.clinics):
+        loose = [cid for cid in account.clinics if cid not in grouped]
+        yield (
+            (*path, "clinics", loose[0]),
+            f"only {len(grouped)} of {len(account.clinics)} clinics have a group; "
+            f"{', '.join(loose)} will show under 'Ungrouped clinics' — group all or none",
+        )
+
+
+@rule(
+    "preblock-expiry", WARNING, "A preblock expiry is set; online time vanishes before it occurs."
+)
+def _preblock_expiry(path: Path_, account: Account) -> Iterator[Finding]:
+    for db_name, db in account.databases.items():
+        opus_path: Path_ = (*path, "databases", db_name, "opus")
+        hours = db.opus.ebooking.preblock_expiry_hours
+        if hours:
+            yield (
+                (*opus_path, "ebooking", "preblock_expiry_hours"),
+                f"Internet preblocks lapse {hours} hours before they occur, so all online time "
+                "vanishes that far ahead; the vendor advises leaving this unset",
+            )
+        for name, ptype in db.opus.preblock_types.items():
+            if ptype.expires_days_before is not None and not ptype.absent:
+                yield (
+                    (*opus_path, "preblock_types", name, "expires_days_before"),
+                    "the preblock lapses before it occurs; the vendor is unsure this works "
+                    "and advises leaving it unset",
+                )
+
+
+@rule(
+    "appointment-type-without-category",
+    ERROR,
+    "An appointment type has no category; Opus requires one.",
+)
+def _no_category(path: Path_, account: Account) -> Iterator[Finding]:
+    for db_name, db in account.databases.items():
+        for name, atype in db.opus.appointment_types.items():
+            if atype.category is None and not atype.absent:
+                yield (
+                    (*path, "databases", db_name, "opus", "appointment_types", name),
+                    "no category; Opus requires one and bookings get it — add category: <name>",
+                )
+
+
+@rule(
+    "no-ebooking-appointment-type",
+    ERROR,
+    "No appointment type is enabled for e-booking: nothing will sync.",
+)
+def _no_ebooking_type(path: Path_, account: Account) -> Iterator[Finding]:
+    used = {account.database_of(c) for c in account.clinics.values()}
+    for db_name, db in account.databases.items():
+        if db.active and db_name in used and not db.opus.ebooking_types():
+            yield (
+                (*path, "databases", db_name, "opus"),
+                "no appointment type has use_in_ebooking: true, so no free time will sync — "
+                "declare one under appointment_types",
+            )
+
+
+@rule("skip-confirmation", WARNING, "Booking without the SMS code; the vendor advises against it.")
+def _skip_confirmation(path: Path_, account: Account) -> Iterator[Finding]:
+    if account.site.flexibility.skip_confirmation:
+        yield (
+            _flex(path, "skip_confirmation"),
+            "patients book without a confirmation code; the vendor advises against it "
+            "for patient safety",
+        )
+
+
+@rule("new-appointment-requires-login", WARNING, "Only patients already in the database can book.")
+def _requires_login(path: Path_, account: Account) -> Iterator[Finding]:
+    if account.site.flexibility.new_appointment_requires_login:
+        yield (
+            _flex(path, "new_appointment_requires_login"),
+            "only patients already in the Opus database can book; the vendor advises off",
+        )
+
+
+@rule(
+    "login-without-sms-login",
+    WARNING,
+    "Login is on but SMS login is off; login does not work alone.",
+)
+def _login_without_sms(path: Path_, account: Account) -> Iterator[Finding]:
+    flex = account.site.flexibility
+    if flex.login and not flex.sms_login:
+        yield (
+            _flex(path, "login"),
+            "login works only together with sms_login, which is off — turn sms_login on",
+        )
+
+
+@rule(
+    "weekend-publishing-hidden",
+    WARNING,
+    "Time is published on weekends while weekend booking is off.",
+)
+def _weekend_hidden(path: Path_, account: Account) -> Iterator[Finding]:
+    if account.site.flexibility.weekend_booking:
+        return
+    for ppath, _, provider in _providers(path, account):
+        for i, rule_ in enumerate(provider.publishing):
+            weekend = sorted(d for d in all_days(rule_.days) if d.is_weekend)
+            if weekend:
+                yield (
+                    (*ppath, "publishing", i, "days"),
+                    f"publishes on {', '.join(d.label for d in weekend)} "
+                    "but weekend_booking is off, "
+                    "so the site will not show that time",
+                )
+
+
+@rule("consent-missing", WARNING, "A photo or title is set without the provider's consent.")
+def _consent(path: Path_, account: Account) -> Iterator[Finding]:
+    for ppath, _, provider in _providers(path, account):
+        if provider.photo is not None and not provider.consent.photo:
+            yield (
+                (*ppath, "photo"),
+                "the photo will not be shown: the provider has not consented (consent.photo)",
+            )
+        if provider.title is not None and not provider.consent.title:
+            yield (
+                (*ppath, "title"),
+                "the title will not be shown: the provider has not consented (consent.title)",
+            )
+
+
+@rule("boka-vard-not-sweden", ERROR, "Boka Vård is turned on for an account that is not Swedish.")
+def _boka_vard(path: Path_, account: Account) -> Iterator[Finding]:
+    if account.site.flexibility.publish_on_boka_vard and account.country != "SE":
+        yield (
+            _flex(path, "publish_on_boka_vard"),
+            f"Boka Vård is a Swedish portal; this account's country is {account.country}",
+        )
+
+
+@rule(
+    "publishing-outside-working-hours",
+    ERROR,
+    "A publishing rule covers time outside the provider's working hours with Recall.",
+)
+def _outside_hours(path: Path_, account: Account) -> Iterator[Finding]:
+    for ppath, _, provider in _providers(path, account):
+        if not provider.working_hours:
+            continue
+        recall: dict[Weekday, list[TimeWindow]] = {d: [] for d in Weekday}
+        for wh in provider.working_hours:
+            if wh.recall:
+                for day in all_days(wh.days):
+                    recall[day] += wh.hours
+        for i, rule_ in enumerate(provider.publishing):
+            gaps = [
+                f"{day.label} {gap}"
+                for day in sorted(all_days(rule_.days))
+                for window in rule_.hours
+                for gap in uncovered(window, recall[day])
+            ]
+            if gaps:
+                shown = ", ".join(gaps[:4]) + (
+                    f" and {len(gaps) - 4} more" if len(gaps) > 4 else ""
+                )
+                yield (
+                    (*ppath, "publishing", i, "hours"),
+                    f"{shown} lies outside the provider's working hours with Recall [R]; "
+                    "that time cannot be published",
+                )
+
+
+@rule(
+    "preblock-type-not-internet",
+    ERROR,
+    "A publishing rule places a preblock type that is not Internet.",
+)
+def _not_internet(path: Path_, account: Account) -> Iterator[Finding]:
+    for ppath, clinic, provider in _providers(path, account):
+        db = account.databases.get(account.database_of(clinic) or "")
+        if db is None:
+            continue
+        for i, rule_ in enumerate(provider.publishing):
+            ptype = db.opus.preblock_types.get(rule_.preblock_type or "")
+            if ptype is not None and ptype.kind != "internet":
+                yield (
+                    (*ppath, "publishing", i, "preblock_type"),
+                    f"preblock type '{rule_.preblock_type}' is kind: {ptype.kind}; "
+                    "only Internet preblocks publish time",
+                )
+
+
+@rule(
+    "appointment-type-not-ebooking",
+    WARNING,
+    "A publishing rule offers a type not enabled for e-booking.",
+)
+def _type_not_ebooking(path: Path_, account: Account) -> Iterator[Finding]:
+    for ppath, clinic, provider in _providers(path, account):
+        db = account.databases.get(account.database_of(clinic) or "")
+        if db is None:
+            continue
+        for i, rule_ in enumerate(provider.publishing):
+            for j, name in enumerate(rule_.appointment_types or []):
+                atype = db.opus.appointment_types.get(name)
+                if atype is not None and not atype.use_in_ebooking:
+                    yield (
+                        (*ppath, "publishing", i, "appointment_types", j),
+                        f"'{name}' has use_in_ebooking: false, so patients cannot book it",
+                    )
+
+
+@rule(
+    "working-hours-linked", ERROR, "'Working hours linked to provider' is on; it breaks the sync."
+)
+def _hours_linked(path: Path_, account: Account) -> Iterator[Finding]:
+    for ppath, _, provider in _providers(path, account):
+        if provider.working_hours_linked:
+            yield (
+                (*ppath, "working_hours_linked"),
+                "'Arbeidstid koblet til behandler' breaks the sync of published time; turn it off",
+            )
+
+
+@rule(
+    "preblock-not-blocking",
+    WARNING,
+    "An Internet preblock type is not blocking; the vendor advises yes.",
+)
+def _not_blocking(path: Path_, account: Account) -> Iterator[Finding]:
+    for db_name, db in account.databases.items():
+        for name, ptype in db.opus.preblock_types.items():
+            if ptype.kind == "internet" and not ptype.blocking and not ptype.absent:
+                yield (
+                    (*path, "databases", db_name, "opus", "preblock_types", name, "blocking"),
+                    "staff can book over this Internet preblock; the vendor advises blocking: true",
+                )
+
+
+@rule("preblock-code", INFO, "A preblock type has a code; the vendor advises none.")
+def _preblock_code(path: Path_, account: Account) -> Iterator[Finding]:
+    for db_name, db in account.databases.items():
+        for name, ptype in db.opus.preblock_types.items():
+            if ptype.code and not ptype.absent:
+                yield (
+                    (*path, "databases", db_name, "opus", "preblock_types", name, "code"),
+                    "the vendor advises not giving preblock types a code",
+                )
+
+
+@rule("appointment-type-name", INFO, "An e-booking type's name does not start with '- '.")
+def _type_name(path: Path_, account: Account) -> Iterator[Finding]:
+    for db_name, db in account.databases.items():
+        for name, atype in db.opus.appointment_types.items():
+            if atype.use_in_ebooking and not atype.absent and not name.startswith("- "):
+                yield (
+                    (*path, "databases", db_name, "opus", "appointment_types", name),
+                    "e-booking types are easier to spot in the book when the name starts with '- '",
+                )
+
+
+@rule(
+    "combined-view-order",
+    WARNING,
+    "A registration order is set, but combined view fixes the order.",
+)
+def _combined_order(path: Path_, account: Account) -> Iterator[Finding]:
+    reg = account.site.registration
+    if reg.combined_view and reg.order != DEFAULT_ORDER:
+        yield (
+            (*path, "site", "registration", "order"),
+            "combined view fixes the order (clinic → treatment & provider → time & details); "
+            "this order is ignored",
+        )
+
+
+@rule("maintenance-mode", WARNING, "The site is in maintenance mode: closed to the public.")
+def _maintenance(path: Path_, account: Account) -> Iterator[Finding]:
+    if account.site.flexibility.maintenance_mode:
+        yield (_flex(path, "maintenance_mode"), "the booking site is closed to patients")
+
+
+@rule("inactive-database", WARNING, "A clinic is on a database that is not active for e-booking.")
+def _inactive(path: Path_, account: Account) -> Iterator[Finding]:
+    for cid, clinic in account.clinics.items():
+        db_name = account.database_of(clinic)
+        db = account.databases.get(db_name or "")
+        if db is not None and not db.active:
+            yield (
+                (*path, "clinics", cid),
+                f"database '{db_name}' is not active, so this clinic publishes nothing",
+            )
+
+
+@rule("horizon-beyond-sync", WARNING, "Time is published further ahead than the site syncs.")
+def _horizon(path: Path_, account: Account) -> Iterator[Finding]:
+    months = account.site.flexibility.months_to_sync
+    for ppath, _, provider in _providers(path, account):
+        for i, rule_ in enumerate(provider.publishing):
+            if rule_.horizon_days > months * 31:
+                yield (
+                    (*ppath, "publishing", i, "horizon_days"),
+                    f"{rule_.horizon_days} days ahead, but the site syncs only {months} months "
+                    "(site.flexibility.months_to_sync)",
+                )
+
+
+@rule("analytics-script", INFO, "An analytics script is set; the vendor does not support its use.")
+def _analytics(path: Path_, account: Account) -> Iterator[Finding]:
+    if account.site.analytics.script:
+        yield (
+            (*path, "site", "analytics", "script"),
+            "the vendor does not support analytics scripts; test the site after applying",
+        )

@@ -1,0 +1,81 @@
+"""Load a config and validate all of it: YAML, shape and types, then cross-references.
+Every problem is collected and reported together, each at its file:line:col."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Final
+
+from pydantic import BaseModel, ValidationError
+
+from reconciler.config.diagnostics import problems_from
+from reconciler.config.loader import Path_, Tree, load_tree, mark_of, to_data
+from reconciler.config.model import Account, Clinic, Config, Database, Provider
+from reconciler.config.references import reference_problems
+from reconciler.config.yaml12 import Node
+from reconciler.errors import ConfigError, Mark, Problem
+
+LEVEL_MODELS: Final[dict[str, type[BaseModel]]] = {
+    "account": Account,
+    "database": Database,
+    "clinic": Clinic,
+    "provider": Provider,
+}
+
+
+@dataclass(frozen=True)
+class LoadedConfig:
+    """A valid config, and where each of its values was written."""
+
+    config: Config
+    tree: Tree
+
+    @property
+    def root(self) -> Node:
+        return self.tree.root
+
+    @property
+    def files(self) -> list[str]:
+        return self.tree.files
+
+    def mark_of(self, path: Path_) -> Mark | None:
+        return mark_of(self.tree.root, path)
+
+
+def load_config(path: str | os.PathLike[str], *, resolve_secrets: bool = True) -> LoadedConfig:
+    """Load, validate and cross-check the config at `path` (a directory or a file).
+
+    With `resolve_secrets` false, references are checked for form but not looked up, so a
+    config can be validated where its secrets are not available (e.g. in CI)."""
+    tree = load_tree(path)
+    context = {"resolve_secrets": resolve_secrets}
+    problems: list[Problem] = []
+    for block_path, level, node in tree.defaults:
+        model = LEVEL_MODELS[level]
+        try:
+            model.model_validate(to_data(node), context=context)
+        except ValidationError as e:
+            problems += problems_from(e, tree.written, model, block_path, partial=True)
+    try:
+        config = Config.model_validate(to_data(tree.root), context=context)
+    except ValidationError as e:
+        problems += problems_from(e, tree.root, Config)
+        raise ConfigError(_first_per_place(problems)) from None
+    loaded = LoadedConfig(config, tree)
+    problems += reference_problems(loaded)
+    if problems:
+        raise ConfigError(_first_per_place(problems))
+    return loaded
+
+
+def _first_per_place(problems: list[Problem]) -> list[Problem]:
+    """One problem per place and kind: a bad value in a defaults block reaches every object
+    that inherits it, and should be reported once, under the defaults block's own path."""
+    seen: set[tuple[Mark | None, str]] = set()
+    kept = []
+    for p in problems:
+        if (p.mark, p.code) not in seen:
+            seen.add((p.mark, p.code))
+            kept.append(p)
+    return kept

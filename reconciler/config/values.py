@@ -1,0 +1,251 @@
+"""Value types that carry what plain strings cannot: where they were written (`Text`), a
+reference to a secret (`Ref` → `Secret`), and files named relative to the config (`LocalFile`).
+
+Secrets are given by reference only — `${env:NAME}` or `${file:path}` — and held in `Secret`,
+whose `str()` and `repr()` never show the value.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Final
+
+from pydantic import PlainSerializer, PlainValidator, ValidationInfo, WithJsonSchema
+
+from reconciler.errors import Mark
+
+MAX_SECRET_FILE_BYTES: Final = 64 * 1024
+REFERENCE = re.compile(r"\$\{(env|file):([^{}]+)\}")
+REFERENCE_PATTERN: Final = r"^\$\{(env|file):[^{}]+\}$"
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+class Invalid(ValueError):
+    """A validation failure with a stable code, for validators inside the model."""
+
+    def __init__(self, message: str, code: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class Text(str):
+    """A string read from a config file, knowing where it was written."""
+
+    mark: Mark | None = None
+
+    @classmethod
+    def at(cls, value: str, mark: Mark) -> Text:
+        text = cls(value)
+        text.mark = mark
+        return text
+
+
+class Ref(Text):
+    """A whole-value reference `${env:NAME}` or `${file:path}`."""
+
+    kind: str
+    name: str
+
+    @classmethod
+    def parse(cls, value: str, mark: Mark) -> Ref | None:
+        m = REFERENCE.fullmatch(value.strip())
+        if m is None:
+            return None
+        ref = cls(value)
+        ref.mark = mark
+        ref.kind, ref.name = m.group(1), m.group(2).strip()
+        return ref
+
+    @property
+    def label(self) -> str:
+        return f"${{{self.kind}:{self.name}}}"
+
+
+def _base_dir(value: str) -> Path:
+    mark = getattr(value, "mark", None)
+    return Path(mark.file).parent if mark is not None else Path()
+
+
+def resolve(ref: Ref) -> str:
+    """The value a reference points at. ValueError names the variable or file, never a value."""
+    if ref.kind == "env":
+        if not _ENV_NAME.fullmatch(ref.name):
+            raise ValueError(f"'{ref.name}' is not an environment variable name")
+        value = os.environ.get(ref.name)
+        if value is None:
+            raise ValueError(
+                f"environment variable {ref.name} is not set; export it "
+                "(or run validate with --no-secrets to check the rest)"
+            )
+        if value == "":
+            raise ValueError(f"environment variable {ref.name} is empty")
+        return value
+    path = _base_dir(ref) / ref.name
+    try:
+        with open(path, "rb") as f:
+            data = f.read(MAX_SECRET_FILE_BYTES + 1)
+    except OSError as e:
+        raise ValueError(f"cannot read secret file {path}: {e.strerror}") from None
+    if len(data) > MAX_SECRET_FILE_BYTES:
+        raise ValueError(f"secret file {path} is larger than 64 KB; is it the right file?")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ValueError(f"secret file {path} is not UTF-8 text") from None
+    text = text.removesuffix("\n").removesuffix("\r")
+    if not text:
+        raise ValueError(f"secret file {path} is empty")
+    return text
+
+
+_RESOLVED_SECRETS: set[str] = set()
+
+
+def redact(text: str) -> str:
+    """`text` with every secret value resolved in this process replaced by (sensitive): a
+    safety net for messages that come from outside the project (drivers, libraries)."""
+    for secret in sorted(_RESOLVED_SECRETS, key=len, reverse=True):
+        text = text.replace(secret, "(sensitive)")
+    return text
+
+
+class Secret:
+    """A secret value held by reference. Shows as `(sensitive)`; `reveal()` gives the value."""
+
+    __slots__ = ("_value", "reference")
+
+    def __init__(self, reference: str, value: str | None) -> None:
+        self.reference = reference
+        self._value = value
+        if value is not None and len(value) >= 3:
+            _RESOLVED_SECRETS.add(value)
+
+    def reveal(self) -> str:
+        if self._value is None:
+            raise LookupError(f"secret {self.reference} was not resolved")
+        return self._value
+
+    @property
+    def resolved(self) -> bool:
+        return self._value is not None
+
+    def __str__(self) -> str:
+        return "(sensitive)"
+
+    def __repr__(self) -> str:
+        return f"Secret({self.reference})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other.reference == self.reference
+
+    def __hash__(self) -> int:
+        return hash(self.reference)
+
+
+def _should_resolve(info: ValidationInfo) -> bool:
+    context = info.context or {}
+    return bool(context.get("resolve_secrets", True))
+
+
+def _validate_secret(value: Any, info: ValidationInfo) -> Secret:
+    if isinstance(value, Secret):
+        return value
+    if not isinstance(value, str):
+        raise ValueError("must be a reference like ${env:NAME} or ${file:path}")
+    ref = value if isinstance(value, Ref) else Ref.parse(value, Mark("", 0, 0))
+    if ref is None:
+        if "${" in value:
+            raise Invalid(
+                "must be exactly one reference like ${env:NAME}, with nothing around it", "secret"
+            )
+        raise Invalid(
+            "secrets are never written into the config; "
+            "give a reference like ${env:NAME} or ${file:path}",
+            "secret",
+        )
+    if not _should_resolve(info):
+        return Secret(ref.label, None)
+    try:
+        return Secret(ref.label, resolve(ref))
+    except ValueError as e:
+        raise Invalid(str(e), "secret") from None
+
+
+SecretRef = Annotated[
+    Secret,
+    PlainValidator(_validate_secret),
+    PlainSerializer(lambda s: s.reference, return_type=str),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": REFERENCE_PATTERN,
+            "description": "A reference, never the value: ${env:NAME} or ${file:path}.",
+        }
+    ),
+]
+
+
+def _validate_resolvable(value: Any, info: ValidationInfo) -> str:
+    if not isinstance(value, str):
+        raise ValueError("must be text")
+    if isinstance(value, Ref):
+        return resolve(value) if _should_resolve(info) else value.label
+    return str(value)
+
+
+Resolvable = Annotated[
+    str,
+    PlainValidator(_validate_resolvable),
+    WithJsonSchema({"type": "string", "description": "Text, or a reference ${env:NAME}."}),
+]
+"""A connection setting: written plainly or given as `${env:NAME}` / `${file:path}`."""
+
+
+@dataclass(frozen=True, slots=True)
+class LocalFile:
+    """A file named in the config, relative to the file that names it."""
+
+    written: str
+    path: Path
+
+    def __str__(self) -> str:
+        return self.written
+
+
+def local_file(max_bytes: int, kinds: tuple[str, ...] = ()) -> Any:
+    """An annotated type for a file that must exist, be at most `max_bytes`, and (when
+    `kinds` is given) end in one of those suffixes."""
+
+    def check(value: Any) -> LocalFile:
+        if isinstance(value, LocalFile):
+            return value
+        if not isinstance(value, str) or not value.strip():
+            raise ValueError("must be a file path")
+        path = Path(value)
+        if not path.is_absolute():
+            path = Path(os.path.normpath(_base_dir(value) / path))
+        if kinds and path.suffix.lower() not in kinds:
+            raise Invalid(f"'{value}' must be a {', '.join(kinds)} file", "file")
+        try:
+            size = path.stat().st_size
+        except OSError:
+            raise Invalid(
+                f"file {path} does not exist; paths are relative to this YAML file", "file"
+            ) from None
+        if not path.is_file():
+            raise Invalid(f"{path} is not a file", "file")
+        if size > max_bytes:
+            raise Invalid(f"file {path} is larger than {max_bytes // 1024} KB", "file")
+        return LocalFile(str(value), path)
+
+    return Annotated[
+        LocalFile,
+        PlainValidator(check),
+        PlainSerializer(lambda f: f.written, return_type=str),
+        WithJsonSchema(
+            {"type": "string", "description": "A file path relative to this YAML file."}
+        ),
+    ]

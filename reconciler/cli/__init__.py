@@ -1,0 +1,84 @@
+"""The command line: parse, call, render, and map every failure to a line and an exit code.
+
+Exit codes: 0 success · 1 any error (including usage errors) · 2 only where a command says
+"there are changes". No traceback reaches the user unless --debug is given.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import traceback
+from collections.abc import Sequence
+
+import click
+
+from reconciler import __version__
+from reconciler.cli.config_commands import lint_command, schema_command, validate_command
+from reconciler.cli.report import use_color
+from reconciler.config.values import redact
+from reconciler.errors import ConfigError, ReconcilerError
+
+_NATIONAL_ID = re.compile(r"(?<!\d)\d{6}[ -]?\d{5}(?!\d)")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="reconciler")
+@click.option("--debug", is_flag=True, help="Show the Python traceback when something fails.")
+def cli(debug: bool) -> None:
+    """Configuration-as-code for Opus Dental online booking.
+
+    PATH arguments take a config directory (holding reconciler.yaml) or that file itself.
+    """
+
+
+cli.add_command(validate_command)
+cli.add_command(lint_command)
+cli.add_command(schema_command)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args
+    if debug:  # accepted anywhere on the line, not only before the command
+        args = ["--debug", *(a for a in args if a != "--debug")]
+    try:
+        result = cli.main(args=args, prog_name="reconciler", standalone_mode=False)
+    except click.exceptions.Exit as e:
+        return int(e.exit_code)
+    except click.exceptions.Abort:
+        _error("aborted", "")
+        return 1
+    except click.ClickException as e:
+        ctx = getattr(e, "ctx", None)
+        command = ctx.command_path if ctx is not None else "reconciler"
+        _error(e.format_message().rstrip("."), f"see '{command} --help'")
+        return 1
+    except ConfigError as e:
+        for p in e.problems:
+            click.echo(f"{p.mark}: {p.message}" if p.mark else p.message, err=True)
+        _error(e.message, e.hint)
+        return 1
+    except ReconcilerError as e:
+        if debug:
+            traceback.print_exc()
+        _error(e.message, e.hint)
+        return 1
+    except KeyboardInterrupt:
+        _error("interrupted", "")
+        return 1
+    except Exception as e:  # the last line of defence: a clear line, never a secret
+        if debug:
+            traceback.print_exc()
+        detail = _NATIONAL_ID.sub("(national id)", redact(str(e)))
+        _error(
+            f"internal error: {type(e).__name__}: {detail}",
+            "this is a bug; run again with --debug and report the traceback",
+        )
+        return 1
+    return result if isinstance(result, int) else 0
+
+
+def _error(what: str, todo: str) -> None:
+    label = click.style("error", fg="red", bold=True) if use_color(sys.stderr) else "error"
+    click.echo(f"{label}: {what}" + (f" — {todo}" if todo else ""), err=True)

@@ -1,0 +1,72 @@
+"""How problems are shown: text lines for people, JSON for tools, GitHub annotations for CI."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import Any, TextIO
+
+import click
+
+from reconciler.errors import Problem, Severity
+
+FORMATS = ("text", "json", "github")
+
+_COLORS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
+
+
+def use_color(stream: TextIO) -> bool:
+    """Colour only for a terminal, and never with NO_COLOR set."""
+    return "NO_COLOR" not in os.environ and stream.isatty()
+
+
+def problem_line(problem: Problem, *, with_severity: bool, color: bool) -> str:
+    where = f"{problem.mark}: " if problem.mark else ""
+    if not with_severity:
+        return f"{where}{problem.message}"
+    label = (
+        click.style(problem.severity.value, fg=_COLORS[problem.severity])
+        if color
+        else problem.severity.value
+    )
+    return f"{where}{label}: {problem.message} [{problem.code}]"
+
+
+def problem_json(problem: Problem) -> dict[str, Any]:
+    mark = problem.mark
+    return {
+        "file": mark.file if mark else None,
+        "line": mark.line if mark else None,
+        "column": mark.col if mark else None,
+        "severity": problem.severity.value,
+        "code": problem.code,
+        "message": problem.message,
+    }
+
+
+def github_line(problem: Problem) -> str:
+    level = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}[
+        problem.severity
+    ]
+    props = f"title=reconciler {problem.code}"
+    if problem.mark:
+        props = f"file={problem.mark.file},line={problem.mark.line},col={problem.mark.col},{props}"
+    message = problem.message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return f"::{level} {props}::{message}"
+
+
+def emit_problems(problems: list[Problem], fmt: str, *, with_severity: bool) -> None:
+    """Problems to stderr (text) or stdout (github annotations). JSON is written by the
+    caller as part of its one document."""
+    if fmt == "github":
+        for p in problems:
+            click.echo(github_line(p))
+        return
+    color = use_color(sys.stderr)
+    for p in problems:
+        click.echo(problem_line(p, with_severity=with_severity, color=color), err=True)
+
+
+def emit_json(document: dict[str, Any]) -> None:
+    click.echo(json.dumps(document, indent=2, ensure_ascii=False))

@@ -27,7 +27,7 @@ from typing import Any, Final
 
 from reconciler.config.values import Ref, Text
 from reconciler.config.yaml12 import Node, YamlProblems, parse, read_text
-from reconciler.errors import ConfigError, Mark, Problem
+from reconciler.errors import ConfigError, Mark, Problem, ReconcilerError
 
 ROOT_FILE: Final = "reconciler.yaml"
 MAX_FILES: Final = 2000
@@ -59,12 +59,12 @@ def find_root_file(path: str | os.PathLike[str]) -> Path:
     if p.is_dir():
         candidate = p / ROOT_FILE
         if not candidate.is_file():
-            raise ConfigError(
-                [Problem(None, f"{p}: no {ROOT_FILE} here; give a config directory or file")]
+            raise ReconcilerError(
+                f"{p}: no {ROOT_FILE} here", f"give a config directory or its {ROOT_FILE}"
             )
         return candidate
     if not p.exists():
-        raise ConfigError([Problem(None, f"{p}: no such file or directory")])
+        raise ReconcilerError(f"{p}: no such file or directory", "check the path")
     return p
 
 

@@ -1,8 +1,9 @@
 """JSON Schemas for editors and tools, generated from the model.
 
 `reconciler.schema.json` describes files as written: besides the model it allows `include:`
-in any mapping and the `defaults:` levels (whose blocks may leave out required keys).
-It is draft-07, the newest draft yaml-language-server reads.
+in any mapping (a mapping with `include:` need not hold its required keys itself) and the
+`defaults:` levels (whose blocks may leave out required keys). It is draft-07, the newest
+draft yaml-language-server reads.
 """
 
 from __future__ import annotations
@@ -36,23 +37,76 @@ INCLUDE: Final = {
 def config_schema() -> dict[str, Any]:
     schema = Config.model_json_schema()
     defs: dict[str, Any] = schema["$defs"]
-    for name in LEVEL_DEFS.values():
-        partial = copy.deepcopy(defs[name])
-        partial.pop("required", None)
-        partial["title"] = f"Defaults for every {name.lower()}"
-        defs[f"Partial{name}"] = partial
-    for definition in [schema, *defs.values()]:
-        if "properties" in definition:
-            definition["properties"]["include"] = {"$ref": "#/$defs/Include"}
-    defs["Include"] = INCLUDE
     schema["properties"]["defaults"] = _defaults("root")
     defs["Account"]["properties"]["defaults"] = _defaults("account")
     defs["Clinic"]["properties"]["defaults"] = _defaults("clinic")
+    _allow_include(schema)
+    for name in LEVEL_DEFS.values():
+        partial = copy.deepcopy(defs[name])
+        partial.pop("if", None)
+        partial.pop("else", None)
+        partial["title"] = f"Defaults for every {name.lower()}"
+        defs[f"Partial{name}"] = partial
+    defs["Include"] = INCLUDE
     return {
         "$schema": DRAFT_07,
         "$id": BASE_ID + "reconciler.schema.json",
         "title": "reconciler.yaml",
         **{k: v for k, v in schema.items() if k != "title"},
+    }
+
+
+def _allow_include(node: Any) -> None:
+    """Let every mapping hold `include:`: objects get the property (and require their keys
+    only when they include nothing), name → value mappings stop reading `include` as a name."""
+    if isinstance(node, list):
+        for item in node:
+            _allow_include(item)
+        return
+    if not isinstance(node, dict):
+        return
+    for child in node.values():
+        _allow_include(child)
+    if "properties" in node:
+        node["properties"]["include"] = {"$ref": "#/$defs/Include"}
+        required = node.pop("required", None)
+        if required:
+            node["if"] = {"required": ["include"]}
+            node["else"] = {"required": required}
+    patterns = node.get("patternProperties")
+    if patterns:
+        node["patternProperties"] = {
+            "^(?!include$)" + key.removeprefix("^"): value for key, value in patterns.items()
+        }
+        node["properties"] = {"include": {"$ref": "#/$defs/Include"}}
+
+
+FRAGMENTS: Final = {
+    "account": "A file included as an account (or part of one)",
+    "database": "A file included as a database (or part of one)",
+    "clinic": "A file included as a clinic (or part of one)",
+    "clinics": "A file included as the clinics of an account",
+}
+
+
+def fragment_schema(level: str) -> dict[str, Any]:
+    """For a file included at one level: an account, a database, a clinic, or a mapping of
+    clinics. Required keys may be left out, as the rest can come from elsewhere."""
+    full = config_schema()
+    if level == "clinics":
+        root: dict[str, Any] = {
+            "type": "object",
+            "additionalProperties": {"$ref": "#/$defs/Clinic"},
+            "properties": {"include": {"$ref": "#/$defs/Include"}},
+        }
+    else:
+        root = {"$ref": f"#/$defs/Partial{LEVEL_DEFS[level]}"}
+    return {
+        "$schema": DRAFT_07,
+        "$id": BASE_ID + f"{level}.schema.json",
+        "title": FRAGMENTS[level],
+        **root,
+        "$defs": full["$defs"],
     }
 
 
@@ -97,6 +151,7 @@ def problems_schema() -> dict[str, Any]:
 
 SCHEMAS: Final = {
     "reconciler.schema.json": config_schema,
+    **{f"{level}.schema.json": (lambda level=level: fragment_schema(level)) for level in FRAGMENTS},
     "problems.schema.json": problems_schema,
 }
 

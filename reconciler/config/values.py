@@ -183,6 +183,7 @@ SecretRef = Annotated[
             "type": "string",
             "pattern": REFERENCE_PATTERN,
             "description": "A reference, never the value: ${env:NAME} or ${file:path}.",
+            "x-kind": "secret reference",
         }
     ),
 ]
@@ -199,7 +200,13 @@ def _validate_resolvable(value: Any, info: ValidationInfo) -> str:
 Resolvable = Annotated[
     str,
     PlainValidator(_validate_resolvable),
-    WithJsonSchema({"type": "string", "description": "Text, or a reference ${env:NAME}."}),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "x-kind": "text or reference",
+            "description": "Text, or a reference ${env:NAME}.",
+        }
+    ),
 ]
 """A connection setting: written plainly or given as `${env:NAME}` / `${file:path}`."""
 
@@ -246,6 +253,10 @@ def local_file(max_bytes: int, kinds: tuple[str, ...] = ()) -> Any:
         PlainValidator(check),
         PlainSerializer(lambda f: f.written, return_type=str),
         WithJsonSchema(
-            {"type": "string", "description": "A file path relative to this YAML file."}
+            {
+                "type": "string",
+                "x-kind": "file path",
+                "description": "A file path relative to this YAML file.",
+            }
         ),
     ]

@@ -101,7 +101,11 @@ Template = Annotated[
     str,
     PlainValidator(_template),
     WithJsonSchema(
-        {"type": "string", "description": "Text with merge fields like {{clinic_name}}."}
+        {
+            "type": "string",
+            "x-kind": "text with merge fields",
+            "description": "Text with merge fields like {{clinic_name}}.",
+        }
     ),
 ]
 
@@ -116,6 +120,7 @@ Days = Annotated[
             "type": "string",
             "pattern": "^({0})(-({0}))?$".format("|".join(DAY_NAMES)),
             "description": "A weekday (mon … sun) or a range such as mon-fri.",
+            "x-kind": "weekday or range",
         }
     ),
 ]
@@ -129,6 +134,7 @@ Window = Annotated[
             "type": "string",
             "pattern": r"^\d{2}:\d{2}-\d{2}:\d{2}$",
             "description": "A time window HH:MM-HH:MM (24-hour).",
+            "x-kind": "time window",
         }
     ),
 ]
@@ -142,6 +148,7 @@ Dates = Annotated[
             "type": "string",
             "pattern": r"^\d{4}-\d{2}-\d{2}(\.\.\d{4}-\d{2}-\d{2})?$",
             "description": "A date YYYY-MM-DD or an inclusive range YYYY-MM-DD..YYYY-MM-DD.",
+            "x-kind": "date or range",
         }
     ),
 ]

@@ -259,6 +259,8 @@ class Account(Model):
 
 
 class LintSettings(Model):
+    """Settings for reconciler lint."""
+
     ignore: list[str] = setting([], doc="Lint rule ids to turn off for this config.")
 
 
@@ -269,7 +271,7 @@ class Config(Model):
     accounts: dict[Identifier, Account] = setting(
         doc="E-booking accounts, by a name of your choice.", min_length=1
     )
-    lint: LintSettings = setting(LintSettings, doc="Settings for reconciler lint.")
+    lint: LintSettings = setting(LintSettings, doc="Lint rules to ignore.")
 
     @field_validator("version", mode="before")
     @classmethod

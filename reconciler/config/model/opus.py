@@ -173,10 +173,11 @@ Who = Annotated[
     PlainValidator(_who),
     WithJsonSchema(
         {
+            "x-kind": "`everyone` or list of names",
             "anyOf": [
                 {"const": "everyone"},
                 {"type": "array", "items": {"type": "string", "maxLength": 30}, "minItems": 1},
-            ]
+            ],
         }
     ),
 ]

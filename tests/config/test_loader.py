@@ -1,0 +1,201 @@
+"""Includes, merging and the defaults cascade — and that values keep their places."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from support import BASE, WriteConfig
+
+from reconciler.config import load_config
+from reconciler.config.loader import load_tree, merge, to_data
+from reconciler.config.values import Text
+from reconciler.config.yaml12 import parse
+from reconciler.errors import ConfigError, ReconcilerError
+
+
+def messages(error: ConfigError) -> list[str]:
+    return [f"{p.mark}: {p.message}" for p in error.problems]
+
+
+def test_merge_is_deep_for_mappings_and_replaces_lists() -> None:
+    base = parse("a: {x: 1, y: [1, 2]}\nb: 1\n", "base")
+    over = parse("a: {y: [3], z: 2}\nc: 3\n", "over")
+    assert base is not None and over is not None
+    merged = to_data(merge(base, over))
+    assert merged == {"a": {"x": 1, "y": [3], "z": 2}, "b": 1, "c": 3}
+    assert list(merged) == ["a", "b", "c"]
+    assert list(merged["a"]) == ["x", "y", "z"]
+    assert to_data(base) == {"a": {"x": 1, "y": [1, 2]}, "b": 1}  # never mutated
+
+
+def test_null_drops_the_key_so_the_default_applies() -> None:
+    base = parse("group: Oslo\nname: A\n", "base")
+    over = parse("group: null\nname:\n", "over")
+    assert base is not None and over is not None
+    assert to_data(merge(base, over)) == {}
+
+
+def test_strings_remember_where_they_were_written() -> None:
+    node = parse("a:\n  - hello\n", "f.yaml")
+    assert node is not None
+    text = to_data(node)["a"][0]
+    assert isinstance(text, Text) and str(text.mark) == "f.yaml:2:5"
+
+
+def test_include_in_any_mapping_relative_to_the_including_file(write_config: WriteConfig) -> None:
+    directory = write_config(
+        root="""\
+        version: 1
+        accounts:
+          a:
+            include: accounts/a.yaml
+            subdomain: overridden
+        """,
+        accounts__a_yaml="""\
+        version: 1
+        subdomain: from-include
+        key: ${env:TEST_ACCOUNT_KEY}
+        databases: {include: ../dbs/*.yaml}
+        """,
+        dbs__one_yaml="one: {url: 'sqlite://'}\n",
+        dbs__two_yaml="two: {url: 'sqlite://'}\n",
+    )
+    loaded = load_config(directory)
+    account = loaded.config.accounts["a"]
+    assert account.subdomain == "overridden"
+    assert list(account.databases) == ["one", "two"]
+    assert str(loaded.mark_of(("accounts", "a", "key"))).endswith("accounts/a.yaml:3:6")
+    assert str(loaded.mark_of(("accounts", "a", "databases", "two", "url"))).endswith(
+        "dbs/two.yaml:1:12"
+    )
+
+
+@pytest.mark.parametrize(
+    ("files", "expected"),
+    [
+        ({"reconciler_yaml": "version: 1\ninclude: missing.yaml\n"}, "missing.yaml does not exist"),
+        ({"reconciler_yaml": "version: 1\ninclude: 'x/*.yaml'\n"}, "matches no file"),
+        ({"reconciler_yaml": "version: 1\ninclude: [12]\n"}, "include takes a file path"),
+        (
+            {
+                "reconciler_yaml": "version: 1\ninclude: a.yaml\n",
+                "a_yaml": "include: reconciler.yaml\n",
+            },
+            "include cycle: reconciler.yaml → a.yaml → reconciler.yaml",
+        ),
+        (
+            {"reconciler_yaml": "version: 1\ninclude: a.yaml\n", "a_yaml": "- x\n"},
+            "must be a mapping",
+        ),
+        (
+            {"reconciler_yaml": "version: 1\ninclude: a.yaml\n", "a_yaml": ""},
+            "included file is empty",
+        ),
+        (
+            {"reconciler_yaml": "version: 1\ninclude: a.yaml\n", "a_yaml": "version: 2\n"},
+            "may only say version: 1",
+        ),
+        (
+            {"reconciler_yaml": "version: 1\ninclude: a.yaml\n", "a_yaml": "a: [\n"},
+            "a.yaml:2:1: YAML",
+        ),
+    ],
+)
+def test_include_problems(
+    write_config: WriteConfig, monkeypatch: pytest.MonkeyPatch, files: dict[str, str], expected: str
+) -> None:
+    directory = write_config(root=None, **files)
+    monkeypatch.chdir(directory)
+    with pytest.raises(ConfigError) as info:
+        load_tree(directory)
+    assert any(expected in m for m in messages(info.value)), messages(info.value)
+
+
+def test_defaults_cascade_nearest_last(write_config: WriteConfig) -> None:
+    directory = write_config(
+        root="""\
+        version: 1
+        defaults:
+          account: {country: SE}
+          database: {user: reader}
+          clinic: {group: Chain}
+          provider: {title: Tannlege, consent: {title: true}}
+        accounts:
+          a:
+            key: ${env:TEST_ACCOUNT_KEY}
+            subdomain: a
+            databases: {main: {url: 'sqlite://'}}
+            defaults:
+              clinic: {group: West}
+              provider: {title: Tannpleier}
+            clinics:
+              one:
+                opus_id: 1
+                defaults:
+                  provider: {consent: {photo: true}}
+                providers:
+                  HAN: {}
+                  KJO: {title: Kjeveortoped}
+              two:
+                opus_id: 2
+                group: Own
+                providers: {MIA: {}}
+        """
+    )
+    loaded = load_config(directory)
+    account = loaded.config.accounts["a"]
+    assert account.country == "SE"
+    assert account.databases["main"].user == "reader"
+    one, two = account.clinics["one"], account.clinics["two"]
+    assert (one.group, two.group) == ("West", "Own")
+    han, kjo, mia = one.providers["HAN"], one.providers["KJO"], two.providers["MIA"]
+    assert (han.title, kjo.title, mia.title) == ("Tannpleier", "Kjeveortoped", "Tannpleier")
+    assert han.consent.title and han.consent.photo
+    assert mia.consent.title and not mia.consent.photo
+    # the value's place is the defaults block that set it
+    assert str(loaded.mark_of(("accounts", "a", "clinics", "one", "group"))).endswith(
+        "reconciler.yaml:13:23"
+    )
+
+
+def test_unknown_defaults_level(write_config: WriteConfig) -> None:
+    directory = write_config(BASE_WITH_DEFAULTS.replace("clinic:", "clinc:"))
+    with pytest.raises(ConfigError) as info:
+        load_config(directory)
+    assert any(
+        "unknown key 'defaults.clinc'; did you mean 'clinic'?" in m for m in messages(info.value)
+    )
+
+
+BASE_WITH_DEFAULTS = """\
+version: 1
+defaults:
+  clinic: {group: A}
+accounts: {}
+"""
+
+
+def test_a_problem_in_a_defaults_block_is_reported_once_at_its_place(
+    write_config: WriteConfig,
+) -> None:
+    text = BASE.replace(
+        "version: 1\n", "version: 1\ndefaults:\n  provider:\n    titel: Tannlege\n"
+    ).replace(
+        "      sentrum:", "      other: {opus_id: 2, providers: {X: {}, Y: {}}}\n      sentrum:"
+    )
+    with pytest.raises(ConfigError) as info:
+        load_config(write_config(text))
+    found = [m for m in messages(info.value) if "titel" in m]
+    assert len(found) == 1
+    assert (
+        "reconciler.yaml:4:5: defaults.provider: unknown key 'titel'; did you mean 'title'?"
+        in found[0]
+    )
+
+
+def test_a_directory_without_the_root_file(tmp_path: Path) -> None:
+    with pytest.raises(ReconcilerError, match=r"no reconciler\.yaml"):
+        load_tree(tmp_path)
+    with pytest.raises(ReconcilerError, match="no such file"):
+        load_tree(tmp_path / "nope")

@@ -1,0 +1,232 @@
+"""Validation of the model: every problem reported with its place; secrets never shown."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from support import ACCOUNT_KEY, BASE, WriteConfig
+
+from reconciler.config import load_config
+from reconciler.config.values import Secret
+from reconciler.errors import ConfigError
+
+
+def problems_of(directory: Path, **kwargs: bool) -> list[str]:
+    with pytest.raises(ConfigError) as info:
+        load_config(directory, **kwargs)
+    return [
+        f"{p.mark.line if p.mark else '-'}: {p.message} [{p.code}]" for p in info.value.problems
+    ]
+
+
+def test_the_base_config_is_valid(write_config: WriteConfig) -> None:
+    loaded = load_config(write_config())
+    account = loaded.config.accounts["clinic"]
+    assert isinstance(account.key, Secret)
+    assert account.key.reveal() == ACCOUNT_KEY
+    assert ACCOUNT_KEY not in repr(loaded.config)
+    assert ACCOUNT_KEY not in str(loaded.config.model_dump())
+    assert account.url == "https://testklinikken.opusdentalonline.com"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        (
+            "version: 1",
+            "version: 2",
+            "1: version: unsupported version 2; this reconciler reads version 1",
+        ),
+        ("version: 1", 'version: "1"', "unsupported version '1'"),
+        ("version: 1\n", "", "missing version: 1 at the top"),
+        ("    subdomain: testklinikken", "    subdomain: Test_Klinikken", "[invalid-subdomain]"),
+        (
+            "    subdomain: testklinikken",
+            "    subdomian: testklinikken",
+            "unknown key 'subdomian'; did you mean 'subdomain'?",
+        ),
+        (
+            "    subdomain: testklinikken",
+            "    subdomain: testklinikken\n    country: NOR",
+            "must be one of: NO, SE, DK; did you mean 'NO'?",
+        ),
+        ("opus_id: 1", "opus_id: 010", "must be a whole number written without leading zeros"),
+        ("opus_id: 1", "opus_id: 0", "must be at least 1"),
+        ("opus_id: 1", "opus_id: one", "must be a whole number"),
+        ('color: "#D6F5D6"', "color: green", "must be a colour like #1A6E8E"),
+        ("duration: 30", "duration: 30 min", "must be a whole number"),
+        ("[mon-thu]", "[mon-thursday]", "'mon-thursday' is not a weekday or range"),
+        ('"08:00-11:30"', '"8-11:30"', "is not a time window like 08:00-12:00"),
+        ("title: Tannlege", "title: 12", "must be text; quote it"),
+        ("consent: {photo: false", "consent: {photo: no", "('no' is text in YAML 1.2)"),
+        (
+            "        providers:",
+            "        providers: []\n        other:",
+            "must be a mapping (key: value)",
+        ),
+        (
+            "            working_hours:",
+            "            wokring_hours:",
+            "did you mean 'working_hours'?",
+        ),
+        ("          HAN:", "          H A N:", "this key is not a valid provider code"),
+        ("      sentrum:", "      sen trum:", "this key is not a valid name"),
+        (
+            "        url: sqlite:///opus.db",
+            "        server: x",
+            "give either url, or both server and database",
+        ),
+        (
+            "        url: sqlite:///opus.db",
+            "        url: mssql+pyodbc://sa:pw@host/db",
+            "the url holds a password",
+        ),
+        (
+            "        url: sqlite:///opus.db",
+            "        url: sqlite://\n        server: h\n        database: d",
+            "not both",
+        ),
+    ],
+)
+def test_problems_are_located_and_explained(
+    write_config: WriteConfig, old: str, new: str, expected: str
+) -> None:
+    assert old in BASE
+    found = problems_of(write_config(BASE.replace(old, new, 1)))
+    assert any(expected in p for p in found), found
+
+
+def test_all_problems_are_reported_at_once(write_config: WriteConfig) -> None:
+    text = (
+        BASE.replace("opus_id: 1", "opus_id: x")
+        .replace("title: Tannlege", "title: [a]")
+        .replace("subdomain: testklinikken", "subdomain: -bad")
+    )
+    assert len(problems_of(write_config(text))) == 3
+
+
+def test_secrets_come_from_the_environment_or_files(
+    write_config: WriteConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = BASE.replace("${env:TEST_ACCOUNT_KEY}", "${file:secrets/key}").replace(
+        "        url: sqlite:///opus.db",
+        "        server: ${env:DB_HOST}\n        database: opus\n        password: ${env:DB_PW}",
+    )
+    directory = write_config(text, secrets__key="file-secret-value\n")
+    monkeypatch.setenv("DB_HOST", "sql01")
+    monkeypatch.setenv("DB_PW", "0123")
+    account = load_config(directory).config.accounts["clinic"]
+    assert account.key.reveal() == "file-secret-value"
+    db = account.databases["main"]
+    assert db.server == "sql01"
+    assert db.password is not None and db.password.reveal() == "0123"  # never coerced
+    assert str(db.password) == "(sensitive)"
+
+
+def test_missing_secrets_are_named_never_shown(
+    write_config: WriteConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("TEST_ACCOUNT_KEY")
+    text = BASE.replace(
+        "        url: sqlite:///opus.db",
+        "        url: sqlite:///opus.db\n        password: ${file:nope.txt}",
+    )
+    found = problems_of(write_config(text))
+    assert any("environment variable TEST_ACCOUNT_KEY is not set" in p for p in found)
+    assert any("cannot read secret file" in p and "nope.txt" in p for p in found)
+    # --no-secrets checks the form only
+    load_config(write_config(text), resolve_secrets=False)
+
+
+def test_literal_secrets_are_refused_and_not_repeated(write_config: WriteConfig) -> None:
+    text = BASE.replace("${env:TEST_ACCOUNT_KEY}", "hunter2-literal")
+    found = problems_of(write_config(text))
+    assert any("secrets are never written into the config" in p for p in found)
+    assert not any("hunter2" in p for p in found)
+    text = BASE.replace("${env:TEST_ACCOUNT_KEY}", "x${env:TEST_ACCOUNT_KEY}")
+    assert any("exactly one reference" in p for p in problems_of(write_config(text)))
+
+
+def test_files_named_in_the_config_must_exist(write_config: WriteConfig) -> None:
+    text = BASE.replace("title: Tannlege", "title: Tannlege\n            photo: han.png")
+    assert any("han.png does not exist" in p for p in problems_of(write_config(text)))
+    directory = write_config(text, **{"han.png": "not really an image"})
+    load_config(directory)
+    text = BASE.replace("title: Tannlege", "title: Tannlege\n            photo: han.txt")
+    assert any("must be a .png" in p for p in problems_of(write_config(text)))
+
+
+def test_merge_fields_are_checked(write_config: WriteConfig) -> None:
+    text = BASE.replace(
+        "    clinics:", "    site:\n      sms:\n        booked: 'Hei {{navn}}'\n    clinics:"
+    )
+    [problem] = problems_of(write_config(text))
+    assert "unknown merge field {{navn}}" in problem
+    assert "patient_first_name" in problem
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        (
+            '                hours: ["08:00-11:30", "12:30-15:00"]',
+            '                hours: ["08:00-11:30"]\n'
+            '                appointment_types: ["- Undersokelse"]',
+            "appointment type '- Undersokelse' is not declared under "
+            "accounts.clinic.databases.main.opus.appointment_types; did you mean '- Undersøkelse'?",
+        ),
+        (
+            '                hours: ["08:00-11:30", "12:30-15:00"]',
+            '                hours: ["08:00-11:30"]\n                preblock_type: Internet',
+            "preblock type 'Internet' is not declared",
+        ),
+        (
+            "            Internett: {kind: internet",
+            "            Internett: {kind: internet}\n            Internett 2: {kind: internet",
+            "say which preblock_type to place; the database has several: Internett, Internett 2",
+        ),
+        (
+            "            Internett: {kind: internet",
+            "            Internett: {absent: true, kind: internet",
+            "no Internet preblock type is declared",
+        ),
+        (
+            "        opus_id: 1",
+            "        opus_id: 1\n        database: other",
+            "database 'other' is not declared",
+        ),
+        (
+            "      sentrum:",
+            "      nord: {opus_id: 1}\n      sentrum:",
+            "opus_id 1 is also clinic 'nord' in database 'main'",
+        ),
+        (
+            "    clinics:",
+            "    certificates:\n      a: {file: a.p12, password: '${env:TEST_ACCOUNT_KEY}'}\n"
+            "      b: {file: a.p12, password: '${env:TEST_ACCOUNT_KEY}'}\n    clinics:",
+            "several certificates are registered; say which is in use",
+        ),
+        (
+            "version: 1\n",
+            "version: 1\nlint: {ignore: [skip-confirmaton]}\n",
+            "did you mean 'skip-confirmation'?",
+        ),
+    ],
+)
+def test_cross_references(write_config: WriteConfig, old: str, new: str, expected: str) -> None:
+    assert old in BASE
+    directory = write_config(BASE.replace(old, new, 1), **{"a.p12": "x"})
+    found = problems_of(directory)
+    assert any(expected in p for p in found), found
+
+
+def test_two_accounts_cannot_share_a_subdomain(write_config: WriteConfig) -> None:
+    second = """
+  second:
+    key: ${env:TEST_ACCOUNT_KEY}
+    subdomain: testklinikken
+    databases: {main: {url: 'sqlite://'}}
+"""
+    found = problems_of(write_config(BASE + second))
+    assert any("subdomain is already used by account 'clinic'" in p for p in found)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any, Final
 
@@ -42,11 +44,11 @@ def config_schema() -> dict[str, Any]:
     defs["Clinic"]["properties"]["defaults"] = _defaults("clinic")
     _allow_include(schema)
     for name in LEVEL_DEFS.values():
-        partial = copy.deepcopy(defs[name])
-        partial.pop("if", None)
-        partial.pop("else", None)
-        partial["title"] = f"Defaults for every {name.lower()}"
-        defs[f"Partial{name}"] = partial
+        block = copy.deepcopy(defs[name])
+        block.pop("if", None)
+        block.pop("else", None)
+        block["title"] = f"Defaults for every {name.lower()}"
+        defs[f"Partial{name}"] = block
     defs["Include"] = INCLUDE
     return {
         "$schema": DRAFT_07,
@@ -149,9 +151,9 @@ def problems_schema() -> dict[str, Any]:
     }
 
 
-SCHEMAS: Final = {
+SCHEMAS: Final[dict[str, Callable[[], dict[str, Any]]]] = {
     "reconciler.schema.json": config_schema,
-    **{f"{level}.schema.json": (lambda level=level: fragment_schema(level)) for level in FRAGMENTS},
+    **{f"{level}.schema.json": partial(fragment_schema, level) for level in FRAGMENTS},
     "problems.schema.json": problems_schema,
 }
 

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from reconciler.config.values import Ref, Text
-from reconciler.config.yaml12 import Node, YamlProblems, parse, read_text
+from reconciler.config.yaml12 import Budget, Node, YamlProblems, parse, read_text
 from reconciler.errors import ConfigError, Mark, Problem, ReconcilerError
 
 ROOT_FILE: Final = "reconciler.yaml"
@@ -112,6 +112,7 @@ class _Reader:
     def __init__(self) -> None:
         self.problems: list[Problem] = []
         self.files: list[str] = []
+        self.budget = Budget()
 
     def read_file(self, path: Path, chain: tuple[Path, ...], by: Mark | None) -> Node | None:
         display = display_path(path)
@@ -129,7 +130,7 @@ class _Reader:
             return None
         self.files.append(display)
         try:
-            node = parse(read_text(str(path), display), display)
+            node = parse(read_text(str(path), display), display, self.budget)
         except YamlProblems as e:
             self.problems.extend(e.problems)
             return None

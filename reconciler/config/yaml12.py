@@ -16,6 +16,7 @@ The result is a tree of `Node`s, each holding its `Mark` (file:line:col).
 
 from __future__ import annotations
 
+import gc
 import re
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -25,10 +26,10 @@ import yaml.events as ev
 
 from reconciler.errors import Mark, Problem
 
-MAX_FILE_BYTES: Final = 8 * 1024 * 1024
+MAX_FILE_BYTES: Final = 4 * 1024 * 1024
 MAX_SCALAR_CHARS: Final = 1024 * 1024
 MAX_DEPTH: Final = 64
-MAX_NODES: Final = 2_000_000
+MAX_NODES: Final = 500_000
 
 Scalar = str | int | float | bool | None
 
@@ -135,20 +136,34 @@ def _byte_mark(data: bytes, offset: int, display: str) -> Mark:
     return Mark(display, line, col)
 
 
-def parse(text: str, display: str) -> Node | None:
+@dataclass
+class Budget:
+    """How many more values (counting alias and merge-key expansion) may be read; one
+    budget can be shared by all the files of a config."""
+
+    left: int = MAX_NODES
+
+
+def parse(text: str, display: str, budget: Budget | None = None) -> Node | None:
     """Parse one YAML document; None for an empty document. Raises YamlProblems."""
-    return _Composer(text, display).compose()
+    collecting = gc.isenabled()
+    gc.disable()  # millions of small, acyclic objects: the cyclic collector only costs time
+    try:
+        return _Composer(text, display, budget or Budget()).compose()
+    finally:
+        if collecting:
+            gc.enable()
 
 
 class _Composer:
-    def __init__(self, text: str, display: str) -> None:
+    def __init__(self, text: str, display: str, budget: Budget) -> None:
         self.display = display
+        self.budget = budget
         self.text = text
         self.loader = _BaseLoader(text)
         self.anchors: dict[str, Node] = {}
         self.open_anchors: set[str] = set()
         self.problems: list[Problem] = []
-        self.nodes = 0
 
     def mark(self, event: ev.Event) -> Mark:
         m = event.start_mark
@@ -209,19 +224,20 @@ class _Composer:
         while True:
             event = loader.get_event()
             node: Node | None = None
-            if isinstance(event, ev.ScalarEvent):
+            kind = type(event)
+            if kind is ev.ScalarEvent:
                 node = self._scalar(event)
                 if event.anchor:
                     self.anchors[event.anchor] = node
-            elif isinstance(event, ev.AliasEvent):
+            elif kind is ev.AliasEvent:
                 node = self._alias(event)
-            elif isinstance(event, ev.MappingStartEvent | ev.SequenceStartEvent):
+            elif kind is ev.MappingStartEvent or kind is ev.SequenceStartEvent:
                 if len(stack) >= MAX_DEPTH:
                     raise self.fail(
                         self.mark(event), f"nesting deeper than {MAX_DEPTH} levels", "too-deep"
                     )
                 self._check_tag(event)
-                is_map = isinstance(event, ev.MappingStartEvent)
+                is_map = kind is ev.MappingStartEvent
                 container = Node({} if is_map else [], self.mark(event))
                 if event.anchor:
                     self.open_anchors.add(event.anchor)
@@ -229,7 +245,7 @@ class _Composer:
                 stack.append((container, [] if is_map else None, []))
                 pending_key.append(None)
                 continue
-            elif isinstance(event, ev.MappingEndEvent | ev.SequenceEndEvent):
+            elif kind is ev.MappingEndEvent or kind is ev.SequenceEndEvent:
                 container, _, merges = stack.pop()
                 pending_key.pop()
                 if merges:
@@ -302,12 +318,12 @@ class _Composer:
                     container.size += child.size
 
     def _count(self, n: int, mark: Mark) -> None:
-        self.nodes += n
-        if self.nodes > MAX_NODES:
+        self.budget.left -= n
+        if self.budget.left < 0:
             raise self.fail(
                 mark,
-                f"more than {MAX_NODES:,} values after expanding aliases; "
-                "the file looks like an alias bomb",
+                f"the config holds more than {MAX_NODES:,} values (counting what aliases "
+                "repeat); that is far beyond any real config — an alias bomb?",
                 "too-large",
             )
 
@@ -328,7 +344,9 @@ class _Composer:
 
     def _scalar(self, event: ev.ScalarEvent) -> Node:
         mark = self.mark(event)
-        self._count(1, mark)
+        self.budget.left -= 1
+        if self.budget.left < 0:
+            self._count(0, mark)
         text: str = event.value
         if len(text) > MAX_SCALAR_CHARS:
             raise self.fail(
@@ -369,19 +387,23 @@ def _bad_tag(tag: str) -> str:
 
 def resolve_plain(text: str) -> Scalar:
     """Resolve an unquoted scalar by YAML 1.2's core schema, with no octals and no
-    leading-zero numbers (`0150` stays the text "0150")."""
-    if _NULL.fullmatch(text):
-        return None
-    if _TRUE.fullmatch(text):
-        return True
-    if _FALSE.fullmatch(text):
-        return False
-    if _INT.fullmatch(text):
-        return int(text)
-    if _FLOAT.fullmatch(text):
-        return float(text)
-    if _INF.fullmatch(text):
-        return float("-inf") if text.startswith("-") else float("inf")
-    if _NAN.fullmatch(text):
-        return float("nan")
+    leading-zero numbers (`0150` stays the text "0150"). Dispatches on the first
+    character, since most values are plain text."""
+    first = text[:1]
+    if first.isdigit() or first in ("-", "+", "."):
+        if _INT.fullmatch(text):
+            return int(text)
+        if _FLOAT.fullmatch(text):
+            return float(text)
+        if _INF.fullmatch(text):
+            return float("-inf") if first == "-" else float("inf")
+        if _NAN.fullmatch(text):
+            return float("nan")
+        return text
+    if first in ("", "~", "n", "N"):
+        return None if _NULL.fullmatch(text) else text
+    if first in ("t", "T"):
+        return True if _TRUE.fullmatch(text) else text
+    if first in ("f", "F"):
+        return False if _FALSE.fullmatch(text) else text
     return text

@@ -13,7 +13,7 @@ from reconciler.config.diagnostics import problems_from
 from reconciler.config.loader import Path_, Tree, load_tree, mark_of, to_data
 from reconciler.config.model import Account, Clinic, Config, Database, Provider
 from reconciler.config.references import reference_problems
-from reconciler.config.yaml12 import Node
+from reconciler.config.yaml12 import Node, paused_gc
 from reconciler.errors import ConfigError, Mark, Problem
 
 LEVEL_MODELS: Final[dict[str, type[BaseModel]]] = {
@@ -48,6 +48,11 @@ def load_config(path: str | os.PathLike[str], *, resolve_secrets: bool = True) -
 
     With `resolve_secrets` false, references are checked for form but not looked up, so a
     config can be validated where its secrets are not available (e.g. in CI)."""
+    with paused_gc():
+        return _load(path, resolve_secrets)
+
+
+def _load(path: str | os.PathLike[str], resolve_secrets: bool) -> LoadedConfig:
     tree = load_tree(path)
     context = {"resolve_secrets": resolve_secrets}
     problems: list[Problem] = []

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import gc
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -144,15 +146,23 @@ class Budget:
     left: int = MAX_NODES
 
 
-def parse(text: str, display: str, budget: Budget | None = None) -> Node | None:
-    """Parse one YAML document; None for an empty document. Raises YamlProblems."""
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while building large acyclic trees: it would
+    only rescan them, again and again, and make loading grow faster than the input."""
     collecting = gc.isenabled()
-    gc.disable()  # millions of small, acyclic objects: the cyclic collector only costs time
+    gc.disable()
     try:
-        return _Composer(text, display, budget or Budget()).compose()
+        yield
     finally:
         if collecting:
             gc.enable()
+
+
+def parse(text: str, display: str, budget: Budget | None = None) -> Node | None:
+    """Parse one YAML document; None for an empty document. Raises YamlProblems."""
+    with paused_gc():
+        return _Composer(text, display, budget or Budget()).compose()
 
 
 class _Composer:

@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, time
 from enum import IntEnum
+from functools import lru_cache
 
 
 class Weekday(IntEnum):
@@ -31,6 +32,7 @@ class Weekday(IntEnum):
 DAY_NAMES = tuple(d.label for d in Weekday)
 
 
+@lru_cache(maxsize=4096)
 def parse_days(spec: str) -> tuple[Weekday, ...]:
     """'mon', 'mon-fri' or 'sat-sun' to the weekdays they cover, in order."""
     text = spec.strip().lower()
@@ -70,6 +72,7 @@ class TimeWindow:
     end: int
 
     @classmethod
+    @lru_cache(maxsize=4096)
     def parse(cls, spec: str) -> TimeWindow:
         first, sep, last = spec.strip().partition("-")
         if not sep:

@@ -101,7 +101,8 @@ def main() -> None:
     args = parser.parse_args()
     os.environ.setdefault("BENCH_KEY", "bench-key")
     print(
-        f"{'clinics':>8} {'providers':>9} {'parse only':>11} {'validate':>9} {'ratio':>6} {'lint':>7}"
+        f"{'clinics':>8} {'providers':>9} {'parse only':>11} {'validate':>9} "
+        f"{'ratio':>6} {'lint':>7}"
     )
     results = {}
     for n in args.clinics:

@@ -15,7 +15,7 @@ import click
 
 from reconciler import __version__
 from reconciler.cli.config_commands import lint_command, schema_command, validate_command
-from reconciler.cli.report import use_color
+from reconciler.cli.report import one_line, problem_line, use_color
 from reconciler.config.values import redact
 from reconciler.errors import ConfigError, ReconcilerError
 
@@ -55,8 +55,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         _error(e.format_message().rstrip("."), f"see '{command} --help'")
         return 1
     except ConfigError as e:
+        color = use_color(sys.stderr)
         for p in e.problems:
-            click.echo(f"{p.mark}: {p.message}" if p.mark else p.message, err=True)
+            click.echo(problem_line(p, with_severity=False, color=color), err=True)
         _error(e.message, e.hint)
         return 1
     except ReconcilerError as e:
@@ -81,4 +82,4 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _error(what: str, todo: str) -> None:
     label = click.style("error", fg="red", bold=True) if use_color(sys.stderr) else "error"
-    click.echo(f"{label}: {what}" + (f" — {todo}" if todo else ""), err=True)
+    click.echo(one_line(f"{label}: {what}" + (f" — {todo}" if todo else "")), err=True)

@@ -21,16 +21,22 @@ def use_color(stream: TextIO) -> bool:
     return "NO_COLOR" not in os.environ and stream.isatty()
 
 
+def one_line(text: str) -> str:
+    """Messages are one line each, whatever a key or value in them holds."""
+    return text.replace("\r", "\\r").replace("\n", "\\n")
+
+
 def problem_line(problem: Problem, *, with_severity: bool, color: bool) -> str:
     where = f"{problem.mark}: " if problem.mark else ""
+    message = one_line(problem.message)
     if not with_severity:
-        return f"{where}{problem.message}"
+        return f"{where}{message}"
     label = (
         click.style(problem.severity.value, fg=_COLORS[problem.severity])
         if color
         else problem.severity.value
     )
-    return f"{where}{label}: {problem.message} [{problem.code}]"
+    return f"{where}{label}: {message} [{problem.code}]"
 
 
 def problem_json(problem: Problem) -> dict[str, Any]:

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from reconciler.config.values import Ref, Text
-from reconciler.config.yaml12 import Budget, Node, YamlProblems, parse, read_text
+from reconciler.config.yaml12 import MAX_DEPTH, Budget, Node, YamlProblems, parse, read_text
 from reconciler.errors import ConfigError, Mark, Problem, ReconcilerError
 
 ROOT_FILE: Final = "reconciler.yaml"
@@ -52,6 +52,7 @@ class Tree:
     root: Node
     files: list[str]
     defaults: list[tuple[Path_, str, Node]] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)  # found, but validation can go on
 
 
 def find_root_file(path: str | os.PathLike[str]) -> Path:
@@ -78,12 +79,13 @@ def display_path(path: Path) -> str:
 
 
 def load_tree(path: str | os.PathLike[str]) -> Tree:
-    """Read, include and merge; raise ConfigError with every YAML problem found."""
+    """Read, include and merge. Raises ConfigError with every problem found when content
+    is missing; problems that leave the tree whole are kept in `Tree.problems`."""
     root_file = find_root_file(path)
     reader = _Reader()
     root = reader.read_file(root_file.resolve(), (), None)
     if reader.problems:
-        raise ConfigError(reader.problems)
+        raise ConfigError(reader.problems + reader.soft)
     if root is None:
         raise ConfigError(
             [
@@ -95,11 +97,8 @@ def load_tree(path: str | os.PathLike[str]) -> Tree:
         )
     if not isinstance(root.value, dict):
         raise ConfigError([Problem(root.mark, _not_mapping("the top level", root))])
-    tree = Tree(root, root, reader.files)
-    problems: list[Problem] = []
-    tree.root = _apply_defaults(root, tree, problems)
-    if problems:
-        raise ConfigError(problems)
+    tree = Tree(root, root, reader.files, problems=reader.soft)
+    tree.root = _apply_defaults(root, tree, tree.problems)
     return tree
 
 
@@ -109,12 +108,20 @@ def _not_mapping(what: str, node: Node) -> str:
 
 
 class _Reader:
+    """Reads files and expands includes. `problems` leave content missing, so validation
+    cannot go on; `soft` problems leave every value in place, and it can."""
+
     def __init__(self) -> None:
         self.problems: list[Problem] = []
+        self.soft: list[Problem] = []
         self.files: list[str] = []
         self.budget = Budget()
 
-    def read_file(self, path: Path, chain: tuple[Path, ...], by: Mark | None) -> Node | None:
+    def read_file(
+        self, path: Path, chain: tuple[Path, ...], by: Mark | None, at: int = 0
+    ) -> Node | None:
+        """The file's tree with its includes expanded; `at` is how many levels deep in the
+        including tree its top level lands."""
         display = display_path(path)
         if path in chain:
             cycle = " → ".join(display_path(p) for p in (*chain[chain.index(path) :], path))
@@ -130,7 +137,7 @@ class _Reader:
             return None
         self.files.append(display)
         try:
-            node = parse(read_text(str(path), display), display, self.budget)
+            node = parse(read_text(str(path), display), display, self.budget, self.soft)
         except YamlProblems as e:
             self.problems.extend(e.problems)
             return None
@@ -140,19 +147,28 @@ class _Reader:
                     Problem(Mark(display, 1, 1), "included file is empty", "include")
                 )
             return None
-        return self.expand(node, path, (*chain, path))
+        if at + node.height > MAX_DEPTH:
+            self.problems.append(
+                Problem(
+                    by, f"included here, the file nests deeper than {MAX_DEPTH} levels", "too-deep"
+                )
+            )
+            return None
+        return self.expand(node, path, (*chain, path), at)
 
-    def expand(self, node: Node, path: Path, chain: tuple[Path, ...]) -> Node:
-        """Expand `include:` keys anywhere below `node`; shared (aliased) nodes are copied,
-        never changed in place."""
+    def expand(self, node: Node, path: Path, chain: tuple[Path, ...], at: int) -> Node:
+        """Expand `include:` keys anywhere below `node` (which lies `at` levels deep);
+        shared (aliased) nodes are copied, never changed in place."""
         if isinstance(node.value, list):
-            items = [self.expand(item, path, chain) for item in node.value]
+            items = [self.expand(item, path, chain, at + 1) for item in node.value]
             if all(a is b for a, b in zip(items, node.value, strict=True)):
                 return node
             return Node(items, node.mark, size=node.size)
         if not isinstance(node.value, dict):
             return node
-        children = {k: self.expand(v, path, chain) for k, v in node.value.items() if k != "include"}
+        children = {
+            k: self.expand(v, path, chain, at + 1) for k, v in node.value.items() if k != "include"
+        }
         own = Node(children, node.mark, {k: m for k, m in node.key_marks.items() if k != "include"})
         if "include" not in node.value:
             if all(children[k] is node.value[k] for k in children):
@@ -160,7 +176,7 @@ class _Reader:
             return own
         included: Node | None = None
         for target, mark in self.include_targets(node.value["include"], path):
-            sub = self.read_file(target, chain, mark)
+            sub = self.read_file(target, chain, mark, at)
             if sub is None:
                 continue
             if not isinstance(sub.value, dict):
@@ -168,7 +184,7 @@ class _Reader:
                     Problem(sub.mark, _not_mapping("an included file", sub), "include")
                 )
                 continue
-            sub = _drop_version(sub, self.problems)
+            sub = _drop_version(sub, self.soft)
             included = sub if included is None else merge(included, sub)
         return own if included is None else merge(included, own)
 

@@ -55,7 +55,7 @@ def load_config(path: str | os.PathLike[str], *, resolve_secrets: bool = True) -
 def _load(path: str | os.PathLike[str], resolve_secrets: bool) -> LoadedConfig:
     tree = load_tree(path)
     context = {"resolve_secrets": resolve_secrets}
-    problems: list[Problem] = []
+    problems: list[Problem] = list(tree.problems)
     for block_path, level, node in tree.defaults:
         model = LEVEL_MODELS[level]
         try:

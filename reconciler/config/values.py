@@ -15,6 +15,7 @@ from typing import Annotated, Any, Final
 
 from pydantic import PlainSerializer, PlainValidator, ValidationInfo, WithJsonSchema
 
+from reconciler.config.files import FileProblem, read_limited
 from reconciler.errors import Mark
 
 MAX_SECRET_FILE_BYTES: Final = 64 * 1024
@@ -73,7 +74,10 @@ def resolve(ref: Ref) -> str:
     """The value a reference points at. ValueError names the variable or file, never a value."""
     if ref.kind == "env":
         if not _ENV_NAME.fullmatch(ref.name):
-            raise ValueError(f"'{ref.name}' is not an environment variable name")
+            raise ValueError(
+                "${env:…} takes an environment variable name (letters, digits and _); "
+                "the value itself never belongs in the config"
+            )
         value = os.environ.get(ref.name)
         if value is None:
             raise ValueError(
@@ -85,12 +89,9 @@ def resolve(ref: Ref) -> str:
         return value
     path = _base_dir(ref) / ref.name
     try:
-        with open(path, "rb") as f:
-            data = f.read(MAX_SECRET_FILE_BYTES + 1)
-    except OSError as e:
-        raise ValueError(f"cannot read secret file {path}: {e.strerror}") from None
-    if len(data) > MAX_SECRET_FILE_BYTES:
-        raise ValueError(f"secret file {path} is larger than 64 KB; is it the right file?")
+        data = read_limited(path, MAX_SECRET_FILE_BYTES)
+    except FileProblem as e:
+        raise ValueError(f"secret file {path} {e}") from None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:

@@ -25,7 +25,9 @@ from typing import Any, Final
 
 import yaml
 import yaml.events as ev
+import yaml.reader
 
+from reconciler.config.files import FileProblem, read_limited
 from reconciler.errors import Mark, Problem
 
 MAX_FILE_BYTES: Final = 4 * 1024 * 1024
@@ -56,7 +58,8 @@ class Node:
     value: dict[str, Node] | list[Node] | Scalar
     mark: Mark
     key_marks: dict[str, Mark] = field(default_factory=dict)
-    size: int = 1
+    size: int = 1  # values in the subtree, counting what aliases repeat
+    height: int = 1  # levels in the subtree, counting what aliases repeat
     raw: str | None = None  # a scalar's text as written, for mapping keys
 
     @property
@@ -78,25 +81,12 @@ class YamlProblems(Exception):
 
 def read_text(path: str, display: str) -> str:
     """Read a config file as UTF-8 text, refusing what is too large or not text."""
-    start = Mark(display, 1, 1)
     try:
-        with open(path, "rb") as f:
-            data = f.read(MAX_FILE_BYTES + 1)
-    except IsADirectoryError:
-        raise YamlProblems([Problem(start, "is a directory, not a YAML file", "io")]) from None
-    except OSError as e:
-        raise YamlProblems([Problem(start, f"cannot read file: {e.strerror}", "io")]) from None
-    if len(data) > MAX_FILE_BYTES:
-        raise YamlProblems(
-            [
-                Problem(
-                    start,
-                    f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB; "
-                    "split the config with include:",
-                    "too-large",
-                )
-            ]
-        )
+        data = read_limited(path, MAX_FILE_BYTES)
+    except FileProblem as e:
+        hint = "; split the config with include:" if "larger" in str(e) else ""
+        code = "too-large" if hint else "io"
+        raise YamlProblems([Problem(Mark(display, 1, 1), f"file {e}{hint}", code)]) from None
     return decode_text(data, display)
 
 
@@ -159,10 +149,21 @@ def paused_gc() -> Iterator[None]:
             gc.enable()
 
 
-def parse(text: str, display: str, budget: Budget | None = None) -> Node | None:
-    """Parse one YAML document; None for an empty document. Raises YamlProblems."""
+def parse(
+    text: str, display: str, budget: Budget | None = None, soft: list[Problem] | None = None
+) -> Node | None:
+    """Parse one YAML document; None for an empty document. Raises YamlProblems.
+
+    Problems that leave the tree whole (a duplicate key: the first one counts) go to
+    `soft` when it is given, so that the caller can go on and find the rest."""
     with paused_gc():
-        return _Composer(text, display, budget or Budget()).compose()
+        composer = _Composer(text, display, budget or Budget())
+        node = composer.compose()
+    if composer.problems:
+        if soft is None:
+            raise YamlProblems(composer.problems)
+        soft.extend(composer.problems)
+    return node
 
 
 class _Composer:
@@ -187,8 +188,10 @@ class _Composer:
             return self._compose_stream()
         except yaml.MarkedYAMLError as e:
             raise self._syntax(e) from None
-        except yaml.YAMLError as e:
-            raise self.fail(Mark(self.display, 1, 1), f"YAML: {e}") from None
+        except yaml.reader.ReaderError as e:
+            raise self._unreadable(e) from None
+        except yaml.YAMLError:
+            raise self.fail(Mark(self.display, 1, 1), "YAML: unreadable input") from None
         finally:
             self.loader.dispose()
 
@@ -202,6 +205,16 @@ class _Composer:
         if m is not None and self._is_tab(m.line, m.column):
             message = "YAML syntax: a tab character here; YAML is indented with spaces"
         return self.fail(mark, message)
+
+    def _unreadable(self, e: yaml.reader.ReaderError) -> YamlProblems:
+        before = self.text[: e.position]
+        line = before.count("\n") + 1
+        col = e.position - (before.rfind("\n") + 1) + 1
+        code = e.character if isinstance(e.character, int) else ord(str(e.character)[:1] or " ")
+        return self.fail(
+            Mark(self.display, line, col),
+            f"YAML: a control character (U+{code:04X}) is not allowed in YAML text; remove it",
+        )
 
     def _is_tab(self, line: int, column: int) -> bool:
         lines = self.text.split("\n", line + 1)
@@ -220,8 +233,6 @@ class _Composer:
             raise self.fail(
                 self.mark(extra), "a second YAML document ('---'); a config file holds one"
             )
-        if self.problems:
-            raise YamlProblems(self.problems)
         return root
 
     def _compose_document(self) -> Node | None:
@@ -240,7 +251,7 @@ class _Composer:
                 if event.anchor:
                     self.anchors[event.anchor] = node
             elif kind is ev.AliasEvent:
-                node = self._alias(event)
+                node = self._alias(event, len(stack))
             elif kind is ev.MappingStartEvent or kind is ev.SequenceStartEvent:
                 if len(stack) >= MAX_DEPTH:
                     raise self.fail(
@@ -282,6 +293,8 @@ class _Composer:
     ) -> None:
         container, _, merges = top
         container.size += node.size
+        if node.height >= container.height:
+            container.height = node.height + 1
         if isinstance(container.value, list):
             container.value.append(node)
             return
@@ -326,6 +339,7 @@ class _Composer:
                     container.key_marks[name] = source.key_marks[name]
                     self._count(child.size, container.mark)
                     container.size += child.size
+                    container.height = max(container.height, child.height + 1)
 
     def _count(self, n: int, mark: Mark) -> None:
         self.budget.left -= n
@@ -337,7 +351,7 @@ class _Composer:
                 "too-large",
             )
 
-    def _alias(self, event: ev.AliasEvent) -> Node:
+    def _alias(self, event: ev.AliasEvent, depth: int) -> Node:
         name = event.anchor or ""
         if name in self.open_anchors:
             raise self.fail(self.mark(event), f"alias *{name} refers to its own anchor")
@@ -345,6 +359,12 @@ class _Composer:
         if target is None:
             raise self.fail(self.mark(event), f"alias *{name} has no anchor &{name} before it")
         self._count(target.size, self.mark(event))
+        if depth + target.height > MAX_DEPTH:
+            raise self.fail(
+                self.mark(event),
+                f"nesting deeper than {MAX_DEPTH} levels, counting what the alias repeats",
+                "too-deep",
+            )
         return target
 
     def _check_tag(self, event: ev.CollectionStartEvent) -> None:

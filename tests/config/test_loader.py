@@ -108,7 +108,7 @@ def test_include_problems(
     directory = write_config(root=None, **files)
     monkeypatch.chdir(directory)
     with pytest.raises(ConfigError) as info:
-        load_tree(directory)
+        load_config(directory)
     assert any(expected in m for m in messages(info.value)), messages(info.value)
 
 
@@ -199,3 +199,26 @@ def test_a_directory_without_the_root_file(tmp_path: Path) -> None:
         load_tree(tmp_path)
     with pytest.raises(ReconcilerError, match="no such file"):
         load_tree(tmp_path / "nope")
+
+
+def test_a_duplicate_key_does_not_hide_the_other_problems(write_config: WriteConfig) -> None:
+    text = BASE.replace("    subdomain: testklinikken\n", "    subdomain: a\n    subdomain: b\n")
+    text = text.replace("opus_id: 1", "opus_id: x")
+    with pytest.raises(ConfigError) as info:
+        load_config(write_config(text))
+    found = messages(info.value)
+    assert any("duplicate key 'subdomain'" in m for m in found)
+    assert any("opus_id: must be a whole number" in m for m in found)
+
+
+def test_nesting_is_bounded_across_includes(write_config: WriteConfig) -> None:
+    deep = "".join("  " * i + f"k{i}:\n" for i in range(40)) + "  " * 40 + "leaf: 1\n"
+    files = {f"part{i}_yaml": f"{'  ' * 39}include: part{i + 1}.yaml\n" for i in range(3)}
+    directory = write_config(
+        root="version: 1\nx:\n  include: part0.yaml\n",
+        **{k: deep.replace("leaf: 1\n", v) for k, v in files.items()},
+        part3_yaml=deep,
+    )
+    with pytest.raises(ConfigError) as info:
+        load_config(directory)
+    assert any("nests deeper than 64 levels" in m for m in messages(info.value))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -134,7 +135,7 @@ def test_missing_secrets_are_named_never_shown(
     )
     found = problems_of(write_config(text))
     assert any("environment variable TEST_ACCOUNT_KEY is not set" in p for p in found)
-    assert any("cannot read secret file" in p and "nope.txt" in p for p in found)
+    assert any("secret file" in p and "nope.txt cannot be read" in p for p in found)
     # --no-secrets checks the form only
     load_config(write_config(text), resolve_secrets=False)
 
@@ -230,3 +231,22 @@ def test_two_accounts_cannot_share_a_subdomain(write_config: WriteConfig) -> Non
 """
     found = problems_of(write_config(BASE + second))
     assert any("subdomain is already used by account 'clinic'" in p for p in found)
+
+
+def test_pipes_and_devices_are_refused_not_waited_on(write_config: WriteConfig) -> None:
+    directory = write_config(BASE.replace("${env:TEST_ACCOUNT_KEY}", "${file:key.fifo}"))
+    os.mkfifo(directory / "key.fifo")
+    found = problems_of(directory)
+    assert any("key.fifo is not a regular file" in p for p in found)
+    os.mkfifo(directory / "root.fifo")
+    with pytest.raises(ConfigError) as info:
+        load_config(directory / "root.fifo")
+    assert "is not a regular file" in info.value.problems[0].message
+
+
+def test_a_value_written_where_a_variable_name_belongs_is_not_repeated(
+    write_config: WriteConfig,
+) -> None:
+    found = problems_of(write_config(BASE.replace("TEST_ACCOUNT_KEY", "Hunter2 pass!")))
+    assert any("takes an environment variable name" in p for p in found)
+    assert not any("Hunter2" in p for p in found)

@@ -13,7 +13,14 @@ from typing import TYPE_CHECKING
 
 from reconciler.config.diagnostics import format_path
 from reconciler.config.loader import Path_
-from reconciler.config.model import Account, Clinic, Provider
+from reconciler.config.model import (
+    Account,
+    AppointmentType,
+    Database,
+    PreblockType,
+    Provider,
+    PublishingRule,
+)
 from reconciler.config.model.base import all_days
 from reconciler.config.model.site import DEFAULT_ORDER
 from reconciler.domain.times import TimeWindow, Weekday, uncovered
@@ -65,10 +72,38 @@ def lint(loaded: LoadedConfig) -> list[Problem]:
 ERROR, WARNING, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
 
 
-def _providers(path: Path_, account: Account) -> Iterator[tuple[Path_, Clinic, Provider]]:
+def _providers(path: Path_, account: Account) -> Iterator[tuple[Path_, Provider]]:
     for cid, clinic in account.clinics.items():
         for code, provider in clinic.providers.items():
-            yield (*path, "clinics", cid, "providers", code), clinic, provider
+            yield (*path, "clinics", cid, "providers", code), provider
+
+
+def _publishing(
+    path: Path_, account: Account
+) -> Iterator[tuple[Path_, PublishingRule, Provider, Database | None]]:
+    """Every publishing rule, with its provider and the database it publishes in."""
+    for cid, clinic in account.clinics.items():
+        database = account.databases.get(account.database_of(clinic) or "")
+        for code, provider in clinic.providers.items():
+            for i, rule_ in enumerate(provider.publishing):
+                rpath: Path_ = (*path, "clinics", cid, "providers", code, "publishing", i)
+                yield rpath, rule_, provider, database
+
+
+def _preblock_types(path: Path_, account: Account) -> Iterator[tuple[Path_, PreblockType]]:
+    for db_name, db in account.databases.items():
+        for name, ptype in db.opus.preblock_types.items():
+            if not ptype.absent:
+                yield (*path, "databases", db_name, "opus", "preblock_types", name), ptype
+
+
+def _appointment_types(
+    path: Path_, account: Account
+) -> Iterator[tuple[Path_, str, AppointmentType]]:
+    for db_name, db in account.databases.items():
+        for name, atype in db.opus.appointment_types.items():
+            if not atype.absent:
+                yield (*path, "databases", db_name, "opus", "appointment_types", name), name, atype
 
 
 def _flex(path: Path_, key: str) -> Path_:
@@ -96,21 +131,20 @@ def _partial_groups(path: Path_, account: Account) -> Iterator[Finding]:
 )
 def _preblock_expiry(path: Path_, account: Account) -> Iterator[Finding]:
     for db_name, db in account.databases.items():
-        opus_path: Path_ = (*path, "databases", db_name, "opus")
         hours = db.opus.ebooking.preblock_expiry_hours
         if hours:
             yield (
-                (*opus_path, "ebooking", "preblock_expiry_hours"),
+                (*path, "databases", db_name, "opus", "ebooking", "preblock_expiry_hours"),
                 f"Internet preblocks lapse {hours} hours before they occur, so all online time "
                 "vanishes that far ahead; the vendor advises leaving this unset",
             )
-        for name, ptype in db.opus.preblock_types.items():
-            if ptype.expires_days_before is not None and not ptype.absent:
-                yield (
-                    (*opus_path, "preblock_types", name, "expires_days_before"),
-                    "the preblock lapses before it occurs; the vendor is unsure this works "
-                    "and advises leaving it unset",
-                )
+    for tpath, ptype in _preblock_types(path, account):
+        if ptype.expires_days_before is not None:
+            yield (
+                (*tpath, "expires_days_before"),
+                "the preblock lapses before it occurs; the vendor is unsure this works "
+                "and advises leaving it unset",
+            )
 
 
 @rule(
@@ -119,13 +153,12 @@ def _preblock_expiry(path: Path_, account: Account) -> Iterator[Finding]:
     "An appointment type has no category; Opus requires one.",
 )
 def _no_category(path: Path_, account: Account) -> Iterator[Finding]:
-    for db_name, db in account.databases.items():
-        for name, atype in db.opus.appointment_types.items():
-            if atype.category is None and not atype.absent:
-                yield (
-                    (*path, "databases", db_name, "opus", "appointment_types", name),
-                    "no category; Opus requires one and bookings get it — add category: <name>",
-                )
+    for tpath, _, atype in _appointment_types(path, account):
+        if atype.category is None:
+            yield (
+                tpath,
+                "no category; Opus requires one and bookings get it — add category: <name>",
+            )
 
 
 @rule(
@@ -185,21 +218,19 @@ def _login_without_sms(path: Path_, account: Account) -> Iterator[Finding]:
 def _weekend_hidden(path: Path_, account: Account) -> Iterator[Finding]:
     if account.site.flexibility.weekend_booking:
         return
-    for ppath, _, provider in _providers(path, account):
-        for i, rule_ in enumerate(provider.publishing):
-            weekend = sorted(d for d in all_days(rule_.days) if d.is_weekend)
-            if weekend:
-                yield (
-                    (*ppath, "publishing", i, "days"),
-                    f"publishes on {', '.join(d.label for d in weekend)} "
-                    "but weekend_booking is off, "
-                    "so the site will not show that time",
-                )
+    for rpath, rule_, _, _ in _publishing(path, account):
+        weekend = sorted(d for d in all_days(rule_.days) if d.is_weekend)
+        if weekend:
+            yield (
+                (*rpath, "days"),
+                f"publishes on {', '.join(d.label for d in weekend)} but weekend_booking is "
+                "off, so the site will not show that time",
+            )
 
 
 @rule("consent-missing", WARNING, "A photo or title is set without the provider's consent.")
 def _consent(path: Path_, account: Account) -> Iterator[Finding]:
-    for ppath, _, provider in _providers(path, account):
+    for ppath, provider in _providers(path, account):
         if provider.photo is not None and not provider.consent.photo:
             yield (
                 (*ppath, "photo"),
@@ -227,30 +258,32 @@ def _boka_vard(path: Path_, account: Account) -> Iterator[Finding]:
     "A publishing rule covers time outside the provider's working hours with Recall.",
 )
 def _outside_hours(path: Path_, account: Account) -> Iterator[Finding]:
-    for ppath, _, provider in _providers(path, account):
+    for rpath, rule_, provider, _ in _publishing(path, account):
         if not provider.working_hours:
             continue
-        recall: dict[Weekday, list[TimeWindow]] = {d: [] for d in Weekday}
-        for wh in provider.working_hours:
-            if wh.recall:
-                for day in all_days(wh.days):
-                    recall[day] += wh.hours
-        for i, rule_ in enumerate(provider.publishing):
-            gaps = [
-                f"{day.label} {gap}"
-                for day in sorted(all_days(rule_.days))
-                for window in rule_.hours
-                for gap in uncovered(window, recall[day])
-            ]
-            if gaps:
-                shown = ", ".join(gaps[:4]) + (
-                    f" and {len(gaps) - 4} more" if len(gaps) > 4 else ""
-                )
-                yield (
-                    (*ppath, "publishing", i, "hours"),
-                    f"{shown} lies outside the provider's working hours with Recall [R]; "
-                    "that time cannot be published",
-                )
+        recall = _recall_hours(provider)
+        gaps = [
+            f"{day.label} {gap}"
+            for day in sorted(all_days(rule_.days))
+            for window in rule_.hours
+            for gap in uncovered(window, recall[day])
+        ]
+        if gaps:
+            shown = ", ".join(gaps[:4]) + (f" and {len(gaps) - 4} more" if len(gaps) > 4 else "")
+            yield (
+                (*rpath, "hours"),
+                f"{shown} lies outside the provider's working hours with Recall [R]; "
+                "that time cannot be published",
+            )
+
+
+def _recall_hours(provider: Provider) -> dict[Weekday, list[TimeWindow]]:
+    recall: dict[Weekday, list[TimeWindow]] = {d: [] for d in Weekday}
+    for wh in provider.working_hours:
+        if wh.recall:
+            for day in all_days(wh.days):
+                recall[day] += wh.hours
+    return recall
 
 
 @rule(
@@ -259,18 +292,14 @@ def _outside_hours(path: Path_, account: Account) -> Iterator[Finding]:
     "A publishing rule places a preblock type that is not Internet.",
 )
 def _not_internet(path: Path_, account: Account) -> Iterator[Finding]:
-    for ppath, clinic, provider in _providers(path, account):
-        db = account.databases.get(account.database_of(clinic) or "")
-        if db is None:
-            continue
-        for i, rule_ in enumerate(provider.publishing):
-            ptype = db.opus.preblock_types.get(rule_.preblock_type or "")
-            if ptype is not None and ptype.kind != "internet":
-                yield (
-                    (*ppath, "publishing", i, "preblock_type"),
-                    f"preblock type '{rule_.preblock_type}' is kind: {ptype.kind}; "
-                    "only Internet preblocks publish time",
-                )
+    for rpath, rule_, _, db in _publishing(path, account):
+        ptype = db.opus.preblock_types.get(rule_.preblock_type or "") if db else None
+        if ptype is not None and ptype.kind != "internet":
+            yield (
+                (*rpath, "preblock_type"),
+                f"preblock type '{rule_.preblock_type}' is kind: {ptype.kind}; "
+                "only Internet preblocks publish time",
+            )
 
 
 @rule(
@@ -279,25 +308,21 @@ def _not_internet(path: Path_, account: Account) -> Iterator[Finding]:
     "A publishing rule offers a type not enabled for e-booking.",
 )
 def _type_not_ebooking(path: Path_, account: Account) -> Iterator[Finding]:
-    for ppath, clinic, provider in _providers(path, account):
-        db = account.databases.get(account.database_of(clinic) or "")
-        if db is None:
-            continue
-        for i, rule_ in enumerate(provider.publishing):
-            for j, name in enumerate(rule_.appointment_types or []):
-                atype = db.opus.appointment_types.get(name)
-                if atype is not None and not atype.use_in_ebooking:
-                    yield (
-                        (*ppath, "publishing", i, "appointment_types", j),
-                        f"'{name}' has use_in_ebooking: false, so patients cannot book it",
-                    )
+    for rpath, rule_, _, db in _publishing(path, account):
+        for j, name in enumerate(rule_.appointment_types or []):
+            atype = db.opus.appointment_types.get(name) if db else None
+            if atype is not None and not atype.use_in_ebooking:
+                yield (
+                    (*rpath, "appointment_types", j),
+                    f"'{name}' has use_in_ebooking: false, so patients cannot book it",
+                )
 
 
 @rule(
     "working-hours-linked", ERROR, "'Working hours linked to provider' is on; it breaks the sync."
 )
 def _hours_linked(path: Path_, account: Account) -> Iterator[Finding]:
-    for ppath, _, provider in _providers(path, account):
+    for ppath, provider in _providers(path, account):
         if provider.working_hours_linked:
             yield (
                 (*ppath, "working_hours_linked"),
@@ -311,35 +336,29 @@ def _hours_linked(path: Path_, account: Account) -> Iterator[Finding]:
     "An Internet preblock type is not blocking; the vendor advises yes.",
 )
 def _not_blocking(path: Path_, account: Account) -> Iterator[Finding]:
-    for db_name, db in account.databases.items():
-        for name, ptype in db.opus.preblock_types.items():
-            if ptype.kind == "internet" and not ptype.blocking and not ptype.absent:
-                yield (
-                    (*path, "databases", db_name, "opus", "preblock_types", name, "blocking"),
-                    "staff can book over this Internet preblock; the vendor advises blocking: true",
-                )
+    for tpath, ptype in _preblock_types(path, account):
+        if ptype.kind == "internet" and not ptype.blocking:
+            yield (
+                (*tpath, "blocking"),
+                "staff can book over this Internet preblock; the vendor advises blocking: true",
+            )
 
 
 @rule("preblock-code", INFO, "A preblock type has a code; the vendor advises none.")
 def _preblock_code(path: Path_, account: Account) -> Iterator[Finding]:
-    for db_name, db in account.databases.items():
-        for name, ptype in db.opus.preblock_types.items():
-            if ptype.code and not ptype.absent:
-                yield (
-                    (*path, "databases", db_name, "opus", "preblock_types", name, "code"),
-                    "the vendor advises not giving preblock types a code",
-                )
+    for tpath, ptype in _preblock_types(path, account):
+        if ptype.code:
+            yield ((*tpath, "code"), "the vendor advises not giving preblock types a code")
 
 
 @rule("appointment-type-name", INFO, "An e-booking type's name does not start with '- '.")
 def _type_name(path: Path_, account: Account) -> Iterator[Finding]:
-    for db_name, db in account.databases.items():
-        for name, atype in db.opus.appointment_types.items():
-            if atype.use_in_ebooking and not atype.absent and not name.startswith("- "):
-                yield (
-                    (*path, "databases", db_name, "opus", "appointment_types", name),
-                    "e-booking types are easier to spot in the book when the name starts with '- '",
-                )
+    for tpath, name, atype in _appointment_types(path, account):
+        if atype.use_in_ebooking and not name.startswith("- "):
+            yield (
+                tpath,
+                "e-booking types are easier to spot in the book when the name starts with '- '",
+            )
 
 
 @rule(
@@ -378,14 +397,13 @@ def _inactive(path: Path_, account: Account) -> Iterator[Finding]:
 @rule("horizon-beyond-sync", WARNING, "Time is published further ahead than the site syncs.")
 def _horizon(path: Path_, account: Account) -> Iterator[Finding]:
     months = account.site.flexibility.months_to_sync
-    for ppath, _, provider in _providers(path, account):
-        for i, rule_ in enumerate(provider.publishing):
-            if rule_.horizon_days > months * 31:
-                yield (
-                    (*ppath, "publishing", i, "horizon_days"),
-                    f"{rule_.horizon_days} days ahead, but the site syncs only {months} months "
-                    "(site.flexibility.months_to_sync)",
-                )
+    for rpath, rule_, _, _ in _publishing(path, account):
+        if rule_.horizon_days > months * 31:
+            yield (
+                (*rpath, "horizon_days"),
+                f"{rule_.horizon_days} days ahead, but the site syncs only {months} months "
+                "(site.flexibility.months_to_sync)",
+            )
 
 
 @rule("analytics-script", INFO, "An analytics script is set; the vendor does not support its use.")

@@ -233,11 +233,7 @@ def _drop_version(node: Node, problems: list[Problem]) -> Node:
         problems.append(
             Problem(version.mark, "an included file may only say version: 1", "version")
         )
-    return Node(
-        {k: v for k, v in node.value.items() if k != "version"},
-        node.mark,
-        {k: m for k, m in node.key_marks.items() if k != "version"},
-    )
+    return _without(node, "version")
 
 
 def merge(base: Node, over: Node) -> Node:

@@ -1,0 +1,110 @@
+from __future__ import annotations
+
+import random
+from datetime import date
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from reconciler.domain.national_id import InvalidNationalId, Kind, is_valid, mask, parse, synthetic
+from reconciler.domain.phone import is_mobile, normalize_mobile
+
+
+def test_the_tax_authoritys_2032_vectors() -> None:
+    assert is_valid("02013299997")
+    assert is_valid("30108299920")
+    assert is_valid("30108299939")  # only under the rule that applies from 2032
+    assert not is_valid("30108299939", allow_relaxed=False)
+    assert parse("30108299939").relaxed
+    assert not parse("30108299920").relaxed
+    assert parse("30108299920").birth_date == date(1982, 10, 30)
+    assert parse("02013299997").birth_date == date(2032, 1, 2)
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("0201329999", "11 digits"),
+        ("0201329999a", "11 digits"),
+        ("٠٢٠١٣٢٩٩٩٩٧", "11 digits"),  # Arabic-Indic digits are digits, but not ours
+        ("02013299998", "control digits"),
+        ("32013299995", "control digits"),
+    ],
+)
+def test_invalid_numbers_say_why_without_the_number(text: str, fragment: str) -> None:
+    with pytest.raises(InvalidNationalId, match=fragment) as info:
+        parse(text)
+    assert text not in str(info.value)
+
+
+def test_an_impossible_birth_date_is_invalid() -> None:
+    rng = random.Random(3)
+    good = synthetic(date(1990, 1, 31), rng)
+    assert parse(good).synthetic
+    # 31 February with valid control digits: craft it by searching individual numbers
+    for individual in range(1000):
+        base = f"3182{90:02d}{individual:03d}"
+        for tail in range(100):
+            candidate = f"{base}{tail:02d}"
+            try:
+                parse(candidate)
+            except InvalidNationalId as e:
+                if "birth date" in str(e):
+                    return
+    pytest.fail("no candidate with valid control digits and an impossible date")
+
+
+@given(
+    st.dates(min_value=date(1900, 1, 1), max_value=date(2039, 12, 31)),
+    st.sampled_from([Kind.ORDINARY, Kind.D_NUMBER]),
+    st.integers(0, 2**32),
+)
+def test_synthetic_numbers_parse_back(born: date, kind: Kind, seed: int) -> None:
+    number = synthetic(born, random.Random(seed), kind)
+    parsed = parse(number)
+    assert (parsed.kind, parsed.synthetic, parsed.birth_date) == (kind, True, born)
+    assert not parsed.relaxed
+    assert number not in repr(parsed)
+    assert mask(number) == "*" * 11
+
+
+@given(st.text(alphabet="0123456789", min_size=11, max_size=11))
+def test_k2_is_always_checked(digits: str) -> None:
+    weights = (5, 4, 3, 2, 7, 6, 5, 4, 3, 2, 1)
+    if sum(int(d) * w for d, w in zip(digits, weights, strict=True)) % 11:
+        assert not is_valid(digits)
+
+
+def test_an_h_number_parses() -> None:
+    # 28 Feb 1985 as an H-number (month + 40), control digits computed
+    base = "284285123"
+    k1 = (
+        11 - sum(int(d) * w for d, w in zip(base, (3, 7, 6, 1, 8, 9, 4, 5, 2), strict=True)) % 11
+    ) % 11
+    k2 = (
+        11
+        - sum(
+            int(d) * w for d, w in zip(base + str(k1), (5, 4, 3, 2, 7, 6, 5, 4, 3, 2), strict=True)
+        )
+        % 11
+    ) % 11
+    assert parse(f"{base}{k1}{k2}").kind is Kind.H_NUMBER
+
+
+@pytest.mark.parametrize(
+    ("text", "normal"),
+    [
+        ("41234567", "+4741234567"),
+        ("+47 912 34 567", "+4791234567"),
+        ("0047 48 00 00 00", "+4748000000"),
+        ("(+47) 45-12-34-56", "+4745123456"),
+    ],
+)
+def test_mobiles(text: str, normal: str) -> None:
+    assert normalize_mobile(text) == normal
+
+
+@pytest.mark.parametrize("text", ["22123456", "42123456", "4912345", "+46 701234567", "9123456x"])
+def test_not_mobiles(text: str) -> None:
+    assert not is_mobile(text)

@@ -212,6 +212,40 @@ Resolvable = Annotated[
 """A connection setting: written plainly or given as `${env:NAME}` / `${file:path}`."""
 
 
+def _validate_url(value: Any, info: ValidationInfo) -> str:
+    url = _validate_resolvable(value, info)
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        raise Invalid("is not a URL like sqlite:///opus.db or postgresql://host/db", "url")
+    if ":" in rest.split("/", 1)[0].rpartition("@")[0] or re.search(r"(?i)pwd(=|%3d)", url):
+        raise Invalid(
+            "the url holds a password; take it out and give it as password: ${env:NAME}", "url"
+        )
+    path = rest.removeprefix("/")
+    if (
+        scheme.startswith("sqlite")
+        and rest.startswith("/")
+        and path
+        and not path.startswith(("/", ":memory:"))
+    ):
+        return f"{scheme}:///{Path(os.path.normpath(_base_dir(value) / path)).resolve()}"
+    return url
+
+
+DatabaseUrl = Annotated[
+    str,
+    PlainValidator(_validate_url),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "x-kind": "URL or reference",
+            "description": "A SQLAlchemy database URL, or a reference ${env:NAME}.",
+        }
+    ),
+]
+"""A database URL; a relative SQLite path is made relative to the YAML file."""
+
+
 @dataclass(frozen=True, slots=True)
 class LocalFile:
     """A file named in the config, relative to the file that names it."""

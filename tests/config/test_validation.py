@@ -88,6 +88,17 @@ def test_the_base_config_is_valid(write_config: WriteConfig) -> None:
             "        url: sqlite://\n        server: h\n        database: d",
             "not both",
         ),
+        (
+            "        url: sqlite:///opus.db",
+            "        url: mysql+pyodbc:///?odbc_connect=DRIVER%3D%7BX%7D%3BPWD%3Dx",
+            "the url holds a password",
+        ),
+        ("        url: sqlite:///opus.db", "        url: opus.db", "is not a URL"),
+        (
+            "        url: sqlite:///opus.db",
+            "        url: sqlite:///o.db\n        dialect: db2",
+            "must be one of",
+        ),
     ],
 )
 def test_problems_are_located_and_explained(
@@ -96,6 +107,12 @@ def test_problems_are_located_and_explained(
     assert old in BASE
     found = problems_of(write_config(BASE.replace(old, new, 1)))
     assert any(expected in p for p in found), found
+
+
+def test_a_relative_sqlite_path_is_relative_to_the_yaml_file(write_config: WriteConfig) -> None:
+    directory = write_config()
+    url = load_config(directory).config.accounts["clinic"].databases["main"].url
+    assert url == f"sqlite:///{(directory / 'opus.db').resolve()}"
 
 
 def test_all_problems_are_reported_at_once(write_config: WriteConfig) -> None:

@@ -22,7 +22,7 @@ from reconciler.config.model.base import (
 )
 from reconciler.config.model.opus import Opus
 from reconciler.config.model.site import Site
-from reconciler.config.values import Invalid, Resolvable, SecretRef, local_file
+from reconciler.config.values import DatabaseUrl, Invalid, Resolvable, SecretRef, local_file
 from reconciler.domain.labels import SITE_DOMAIN, subdomain_problem
 
 SUPPORTED_VERSIONS = (1,)
@@ -47,12 +47,16 @@ class Database(Model):
     """An Opus database: how to reach it, whether it is active for e-booking, and its
     appointment-book setup. Give either `url` or `server` and `database`."""
 
-    url: Resolvable | None = setting(
+    url: DatabaseUrl | None = setting(
         None,
-        doc="A full SQLAlchemy URL (e.g. sqlite:///opus.db); without a password in it.",
+        doc="A full SQLAlchemy URL instead of server and database, e.g. sqlite:///opus.db "
+        "(a relative SQLite path is relative to this YAML file); never with a password in it.",
+    )
+    dialect: Literal["mssql", "postgresql", "mysql"] = setting(
+        "mssql", doc="The database server's kind, with server and database: SQL Server for Opus."
     )
     server: Resolvable | None = setting(
-        None, gui="Servernavn", doc="SQL Server host, or host\\instance."
+        None, gui="Servernavn", doc="The host, or host\\instance for a named SQL Server instance."
     )
     port: int | None = setting(None, doc="TCP port (SQL Server's default is 1433).", ge=1, le=65535)
     database: Resolvable | None = setting(None, gui="Databasenavn", doc="The database's name.")
@@ -62,7 +66,8 @@ class Database(Model):
     )
     driver: Resolvable | None = setting(
         None,
-        doc="ODBC driver, e.g. 'ODBC Driver 18 for SQL Server' or 'FreeTDS'.",
+        doc="For mssql an ODBC driver ('ODBC Driver 18 for SQL Server', the default, or "
+        "'FreeTDS'); for mysql 'pymysql' (the default) or an ODBC driver ('MariaDB Unicode').",
     )
     options: dict[str, Resolvable] = setting(
         {}, doc="Extra connection options, e.g. TrustServerCertificate: 'yes'."
@@ -70,6 +75,11 @@ class Database(Model):
     connect_timeout: int = setting(15, doc="Seconds to wait for a connection.", ge=1, le=300)
     active: bool = setting(
         True, gui="Databaser › Aktiver", doc="Whether this database is activated for e-booking."
+    )
+    names: dict[str, str] = setting(
+        {},
+        doc="Where this database's tables or columns are named differently from "
+        "docs/opus-schema.md: {table: name} or {table.column: name}.",
     )
     opus: Opus = setting(Opus, doc="The appointment-book setup held in this database.")
 
@@ -79,17 +89,7 @@ class Database(Model):
             raise ValueError("give either url or server and database, not both")
         if self.url is None and (self.server is None or self.database is None):
             raise ValueError("give either url, or both server and database")
-        if self.url is not None and _url_has_password(self.url):
-            raise ValueError(
-                "the url holds a password; take it out and give it as password: ${env:NAME}"
-            )
         return self
-
-
-def _url_has_password(url: str) -> bool:
-    _, sep, rest = url.partition("://")
-    userinfo = rest.split("@", 1)[0] if sep and "@" in rest.split("/", 1)[0] else ""
-    return ":" in userinfo
 
 
 class Consent(Model):

@@ -9,8 +9,10 @@ STAMP  := $(VENV)/.installed
 .PHONY: demo test lint typecheck layers pytest schema clean
 
 demo: $(STAMP)
-	$(BIN)/reconciler validate examples/single-clinic
-	$(BIN)/reconciler lint examples/single-clinic
+	rm -rf .demo
+	$(BIN)/reconciler demo init .demo
+	$(BIN)/reconciler validate .demo/config
+	$(BIN)/reconciler lint .demo/config
 	$(BIN)/reconciler validate examples/chain
 	$(BIN)/reconciler lint examples/chain
 

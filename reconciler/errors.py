@@ -2,7 +2,8 @@
 
     ReconcilerError              anything the user can act on; the CLI prints it, exit 1
     ├── ConfigError              the config could not be loaded or is invalid (carries Problems)
-    └── UsageError               a command was called wrongly
+    ├── UsageError               a command was called wrongly
+    └── DatabaseError            an Opus database could not be reached or refused an operation
 
 Every message says what went wrong, where, and what to do. No message ever contains a
 secret or a national identity number: callers pass names and addresses, never values.
@@ -75,3 +76,7 @@ class ConfigError(ReconcilerError):
 
 class UsageError(ReconcilerError):
     """A command was called with wrong arguments."""
+
+
+class DatabaseError(ReconcilerError):
+    """An Opus database could not be reached, refused the login, or failed an operation."""

@@ -15,6 +15,7 @@ import click
 
 from reconciler import __version__
 from reconciler.cli.config_commands import lint_command, schema_command, validate_command
+from reconciler.cli.demo_commands import demo_group
 from reconciler.cli.report import one_line, problem_line, use_color
 from reconciler.config.values import redact
 from reconciler.errors import ConfigError, ReconcilerError
@@ -35,6 +36,7 @@ def cli(debug: bool) -> None:
 cli.add_command(validate_command)
 cli.add_command(lint_command)
 cli.add_command(schema_command)
+cli.add_command(demo_group)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -71,7 +73,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as e:  # the last line of defence: a clear line, never a secret
         if debug:
             traceback.print_exc()
-        detail = _NATIONAL_ID.sub("(national id)", redact(str(e)))
+        # the driver's own words only: a database error's statement and parameters may
+        # hold patient data, so they are never shown
+        original = getattr(e, "orig", None) or e
+        lines = redact(str(original)).strip().splitlines() or [""]
+        detail = _NATIONAL_ID.sub("(national id)", lines[0])
         _error(
             f"internal error: {type(e).__name__}: {detail}",
             "this is a bug; run again with --debug and report the traceback",

@@ -1,0 +1,44 @@
+"""reconciler demo: the embedded default."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from reconciler.demo import workspace
+
+
+@click.group("demo")
+def demo_group() -> None:
+    """The embedded default: a demo workspace that runs on this machine alone."""
+
+
+@demo_group.command("init")
+@click.argument("directory", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--seed", type=int, default=1, show_default=True, help="Seed for the demo data.")
+@click.option(
+    "--clinics",
+    type=click.IntRange(1, 5000),
+    default=3,
+    show_default=True,
+    help="How many clinics.",
+)
+@click.option(
+    "--site-url",
+    default=workspace.DEFAULT_SITE_URL,
+    show_default=True,
+    help="Where the reference booking site will listen.",
+)
+def init_command(directory: Path, seed: int, clinics: int, site_url: str) -> int:
+    """Write DIRECTORY/opus.db (an Opus database with demo data) and DIRECTORY/config/
+    (a config pointing at it, ready to validate, lint and plan)."""
+    made = workspace.init(directory, seed=seed, clinics=clinics, site_url=site_url)
+    data = made.seed
+    click.echo(
+        f"wrote {made.database}: {len(data.clinics)} clinics, {len(data.providers)} providers, "
+        f"{len(data.patients)} patients, {len(data.appointments)} appointments"
+    )
+    click.echo(f"wrote {made.config}")
+    click.echo(f"next: reconciler validate {made.config.parent}")
+    return 0

@@ -1,0 +1,174 @@
+"""From a config's database settings to a SQLAlchemy engine, and from a failed connection to
+a message that says what is wrong: the login, the database name, or the way to the server.
+
+    server form, dialect mssql    mssql+pyodbc (ODBC Driver 18 for SQL Server, or FreeTDS)
+    server form, dialect mysql    mysql+pymysql, or mysql+pyodbc with an ODBC driver
+    server form, dialect postgresql  postgresql+psycopg
+    url form                      as written (sqlite, postgresql, mysql+…, mssql+…)
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Final
+
+import sqlalchemy as sa
+
+from reconciler.config.model import Database
+from reconciler.config.values import redact
+from reconciler.errors import DatabaseError
+
+SQL_SERVER_DRIVER: Final = "ODBC Driver 18 for SQL Server"
+FREETDS: Final = "FreeTDS"
+
+
+def _odbc_value(value: str) -> str:
+    """A value for an ODBC connection string, braced when it holds ; { or }."""
+    if re.search(r"[;{}]|^\s|\s$", value):
+        return "{" + value.replace("}", "}}") + "}"
+    return value
+
+
+def _odbc(parts: dict[str, str | int | None]) -> str:
+    return ";".join(f"{k}={_odbc_value(str(v))}" for k, v in parts.items() if v is not None)
+
+
+def database_url(db: Database) -> sa.URL:
+    """The SQLAlchemy URL for `db`, with its password (the URL hides it when printed)."""
+    password = db.password.reveal() if db.password else None
+    if db.url is not None:
+        url = sa.make_url(db.url)
+        return url.set(password=password) if password is not None else url
+    options: dict[str, str | int | None] = dict(db.options)
+    if db.dialect == "postgresql":
+        return sa.URL.create(
+            "postgresql+psycopg",
+            username=db.user,
+            password=password,
+            host=db.server,
+            port=db.port,
+            database=db.database,
+            query={k: str(v) for k, v in options.items()},
+        )
+    driver = db.driver or (SQL_SERVER_DRIVER if db.dialect == "mssql" else "pymysql")
+    if db.dialect == "mysql" and driver == "pymysql":
+        return sa.URL.create(
+            "mysql+pymysql",
+            username=db.user,
+            password=password,
+            host=db.server,
+            port=db.port,
+            database=db.database,
+            query={"charset": "utf8mb4", **{k: str(v) for k, v in options.items()}},
+        )
+    if db.dialect == "mysql" or driver == FREETDS:
+        server: dict[str, str | int | None] = {"SERVER": db.server, "PORT": db.port}
+    else:
+        server = {"SERVER": f"{db.server},{db.port}" if db.port else db.server}
+    extra: dict[str, str | int | None] = {"TDS_Version": "7.4"} if driver == FREETDS else {}
+    connect = _odbc(
+        {
+            "DRIVER": driver,
+            **server,
+            "DATABASE": db.database,
+            "UID": db.user,
+            "PWD": password,
+            **extra,
+            **options,
+        }
+    )
+    return sa.URL.create(f"{db.dialect}+pyodbc", query={"odbc_connect": connect})
+
+
+def _connect_args(url: sa.URL, timeout: int) -> dict[str, Any]:
+    driver = url.get_driver_name()
+    if driver == "pyodbc":
+        return {"timeout": timeout}
+    if driver in ("psycopg", "pymysql"):
+        return {"connect_timeout": timeout}
+    if url.get_backend_name() == "sqlite":
+        return {"timeout": timeout}
+    return {}
+
+
+def create_engine(db: Database, name: str, *, create: bool = False) -> sa.Engine:
+    """An engine for database `name`. A SQLite file must exist unless `create` is set, so
+    that a wrong path is an error rather than a new, empty database."""
+    url = database_url(db)
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        path = Path(url.database or "")
+        if not create and not path.is_file():
+            raise DatabaseError(
+                f"database '{name}': the SQLite file {path} does not exist",
+                "check databases." + name + ".url (relative paths start at the YAML file)",
+            )
+    kwargs: dict[str, Any] = {"pool_pre_ping": True}
+    if url.get_backend_name() == "mssql":
+        kwargs["fast_executemany"] = True
+    return sa.create_engine(url, connect_args=_connect_args(url, db.connect_timeout), **kwargs)
+
+
+@contextmanager
+def connected(engine: sa.Engine, db: Database, name: str) -> Iterator[sa.Connection]:
+    """A connection in a transaction (committed when the block ends without error), with
+    connection failures turned into a DatabaseError that says what to do."""
+    try:
+        connection = engine.connect()
+    except sa.exc.DBAPIError as e:
+        raise explain(e, db, name) from None
+    with connection, connection.begin():
+        yield connection
+
+
+def check(engine: sa.Engine, db: Database, name: str) -> None:
+    """Connect and run a trivial query; DatabaseError if that fails."""
+    with connected(engine, db, name) as connection:
+        connection.execute(sa.text("SELECT 1"))
+
+
+# What each driver says when the login, the database name or the way to the server fails.
+_LOGIN = re.compile(
+    r"password authentication failed|access denied|login failed|28000|28P01|\b1045\b|\b18456\b",
+    re.IGNORECASE,
+)
+_NO_DATABASE = re.compile(
+    r"unknown database|does not exist|cannot open database|3D000|\b1049\b|\b4060\b",
+    re.IGNORECASE,
+)
+_UNREACHABLE = re.compile(
+    r"connection refused|can't connect|could not connect|timeout|timed out|no route|"
+    r"name or service not known|could not translate host|unable to connect|08001|HYT00|"
+    r"\b2003\b|\b2005\b|server not found|getaddrinfo",
+    re.IGNORECASE,
+)
+
+
+def explain(error: sa.exc.DBAPIError, db: Database, name: str) -> DatabaseError:
+    """A DatabaseError for a failed connection: which of login, database name or network,
+    and what to change. Never repeats the password."""
+    detail = redact(" ".join(str(a) for a in getattr(error.orig, "args", ())) or str(error.orig))
+    code = getattr(error.orig, "sqlstate", None) or ""
+    text = f"{code} {detail}"
+    where = db.server or (sa.make_url(db.url).host if db.url else None) or "the server"
+    key = f"databases.{name}"
+    if _LOGIN.search(text):
+        return DatabaseError(
+            f"database '{name}': the server refused the login for user '{db.user}'",
+            f"check {key}.user and {key}.password",
+        )
+    if _NO_DATABASE.search(text):
+        return DatabaseError(
+            f"database '{name}': {where} has no database '{db.database or db.url}'",
+            f"check {key}.database (the GUI's Databasenavn)",
+        )
+    if _UNREACHABLE.search(text):
+        return DatabaseError(
+            f"database '{name}': cannot reach {where}",
+            f"check {key}.server and port, and that the server accepts TCP connections "
+            f"(connect_timeout is {db.connect_timeout} s)",
+        )
+    first_line = detail.strip().splitlines()[0] if detail.strip() else type(error.orig).__name__
+    return DatabaseError(f"database '{name}': {first_line}", f"check {key}")

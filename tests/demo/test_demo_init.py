@@ -1,0 +1,73 @@
+"""`reconciler demo init`: a database and a config that agree, deterministic by seed."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import date
+from pathlib import Path
+
+from support import RunCli
+
+from reconciler.config import lint, load_config
+from reconciler.demo.workspace import init
+from reconciler.domain.national_id import parse
+
+
+def dump(database: Path) -> list[tuple[object, ...]]:
+    with sqlite3.connect(database) as c:
+        tables = [r[0] for r in c.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        return [row for t in sorted(tables) for row in c.execute(f"SELECT * FROM {t}")]
+
+
+def test_init_writes_a_workspace_that_validates_and_lints_clean(
+    cli: RunCli, tmp_path: Path
+) -> None:
+    result = cli("demo", "init", tmp_path / "demo", "--seed", "4")
+    assert result.code == 0, result.err
+    assert "3 clinics, 8 providers, 200 patients" in result.out
+    config = tmp_path / "demo" / "config"
+    loaded = load_config(config)
+    assert lint(loaded) == []
+    account = loaded.config.accounts["demo"]
+    assert account.key.reveal()  # the key file was written and is read by reference
+    assert (config / "secrets" / "account-key").stat().st_mode & 0o077 == 0
+    with sqlite3.connect(tmp_path / "demo" / "opus.db") as c:
+        codes = {r[0] for r in c.execute("SELECT code FROM providers")}
+        national_ids = [r[0] for r in c.execute("SELECT national_id FROM patients")]
+        ebooking = {
+            r[0] for r in c.execute("SELECT name FROM appointment_types WHERE use_in_ebooking")
+        }
+    assert codes == {code for clinic in account.clinics.values() for code in clinic.providers}
+    assert set(account.databases["opus"].opus.appointment_types) == ebooking
+    assert len(set(national_ids)) == len(national_ids) == 200
+    assert all(parse(n).synthetic for n in national_ids)
+
+
+def test_same_seed_same_data_other_seed_other_data(tmp_path: Path) -> None:
+    start = date(2026, 11, 30)
+    a = init(tmp_path / "a", seed=9, start=start)
+    b = init(tmp_path / "b", seed=9, start=start)
+    c = init(tmp_path / "c", seed=10, start=start)
+    assert dump(a.database) == dump(b.database)
+    assert dump(a.database) != dump(c.database)
+    assert (a.config.parent / "clinics" / "0001.yaml").read_text() == (
+        b.config.parent / "clinics" / "0001.yaml"
+    ).read_text()
+
+
+def test_clinics_scale_the_chain(tmp_path: Path) -> None:
+    workspace = init(tmp_path / "big", clinics=12, start=date(2026, 11, 30))
+    assert len(workspace.seed.providers) == 120
+    loaded = load_config(workspace.config)
+    assert len(loaded.config.accounts["demo"].clinics) == 12
+    assert lint(loaded) == []
+
+
+def test_init_refuses_to_overwrite_and_bad_counts(cli: RunCli, tmp_path: Path) -> None:
+    assert cli("demo", "init", tmp_path / "w").code == 0
+    again = cli("demo", "init", tmp_path / "w")
+    assert again.code == 1
+    assert "already holds a demo workspace" in again.err
+    zero = cli("demo", "init", tmp_path / "z", "--clinics", "0")
+    assert zero.code == 1
+    assert zero.err.startswith("error: ")

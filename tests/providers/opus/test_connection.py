@@ -1,0 +1,119 @@
+"""URLs from settings, and failed connections explained — against real servers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from opus_support import SERVER_SETTINGS, database_settings
+
+from reconciler.config.model import Database
+from reconciler.config.values import Secret
+from reconciler.errors import DatabaseError
+from reconciler.providers.opus.connection import check, create_engine, database_url
+
+PASSWORD = "S3cret;pw}"  # braces and semicolons must be escaped for ODBC
+
+
+def check_once(db: Database) -> None:
+    engine = create_engine(db, "main")
+    try:
+        check(engine, db, "main")
+    finally:
+        engine.dispose()
+
+
+def settings(**values: object) -> Database:
+    db = Database.model_validate(values, context={"resolve_secrets": False})
+    if "password" in values:
+        db = db.model_copy(update={"password": Secret("${env:X}", PASSWORD)})
+    return db
+
+
+def test_sql_server_with_odbc_driver_18() -> None:
+    url = database_url(
+        settings(
+            server="KLINIKK-SRV01\\OPUS",
+            database="OpusDental",
+            password="${env:X}",
+            options={"TrustServerCertificate": "yes"},
+        )
+    )
+    assert url.drivername == "mssql+pyodbc"
+    odbc = url.query["odbc_connect"]
+    assert odbc == (
+        "DRIVER=ODBC Driver 18 for SQL Server;SERVER=KLINIKK-SRV01\\OPUS;DATABASE=OpusDental;"
+        "UID=sa;PWD={S3cret;pw}}};TrustServerCertificate=yes"
+    )
+    assert PASSWORD not in repr(url)
+
+
+def test_sql_server_with_a_port_and_freetds() -> None:
+    odbc = database_url(
+        settings(server="sql01", port=1433, database="Opus", driver="FreeTDS")
+    ).query["odbc_connect"]
+    assert odbc == "DRIVER=FreeTDS;SERVER=sql01;PORT=1433;DATABASE=Opus;UID=sa;TDS_Version=7.4"
+    odbc18 = database_url(settings(server="sql01", port=1444, database="Opus")).query[
+        "odbc_connect"
+    ]
+    assert "SERVER=sql01,1444;" in str(odbc18)
+
+
+def test_other_dialects() -> None:
+    pg = database_url(settings(dialect="postgresql", server="h", database="d", user="u"))
+    assert pg.render_as_string() == "postgresql+psycopg://u@h/d"
+    my = database_url(settings(dialect="mysql", server="h", port=3307, database="d", user="u"))
+    assert my.render_as_string() == "mysql+pymysql://u@h:3307/d?charset=utf8mb4"
+    odbc = database_url(
+        settings(dialect="mysql", server="h", database="d", user="u", driver="MariaDB Unicode")
+    )
+    assert odbc.drivername == "mysql+pyodbc"
+    assert odbc.query["odbc_connect"] == "DRIVER=MariaDB Unicode;SERVER=h;DATABASE=d;UID=u"
+    url = database_url(settings(url="postgresql://u@h/d", password="${env:X}"))
+    assert url.password == PASSWORD
+
+
+@pytest.mark.parametrize("backend", list(SERVER_SETTINGS))
+def test_a_good_connection(backend: str) -> None:
+    db = database_settings(backend, "test")
+    check_once(db)
+
+
+@pytest.mark.parametrize("backend", list(SERVER_SETTINGS))
+def test_an_unknown_database_is_named(backend: str) -> None:
+    db = database_settings(backend, "no_such_database_here")
+    with pytest.raises(DatabaseError) as info:
+        check_once(db)
+    assert str(info.value) == (
+        "database 'main': 127.0.0.1 has no database 'no_such_database_here' — "
+        "check databases.main.database (the GUI's Databasenavn)"
+    )
+
+
+@pytest.mark.parametrize("backend", ["mariadb-pymysql", "mariadb-odbc"])
+def test_a_refused_login_does_not_show_the_password(backend: str) -> None:
+    db = database_settings(backend, "test").model_copy(
+        update={"password": Secret("${env:X}", PASSWORD)}
+    )
+    with pytest.raises(DatabaseError) as info:
+        check_once(db)
+    message = str(info.value)
+    assert message == (
+        "database 'main': the server refused the login for user 'root' — "
+        "check databases.main.user and databases.main.password"
+    )
+
+
+@pytest.mark.parametrize("backend", list(SERVER_SETTINGS))
+def test_an_unreachable_server(backend: str) -> None:
+    db = database_settings(backend, "test").model_copy(update={"port": 1, "connect_timeout": 2})
+    with pytest.raises(DatabaseError) as info:
+        check_once(db)
+    assert str(info.value).startswith("database 'main': cannot reach 127.0.0.1 — check")
+
+
+def test_a_missing_sqlite_file_is_not_created(tmp_path: Path) -> None:
+    db = settings(url=f"sqlite:///{tmp_path / 'missing.db'}")
+    with pytest.raises(DatabaseError, match="does not exist"):
+        create_engine(db, "main")
+    assert not (tmp_path / "missing.db").exists()

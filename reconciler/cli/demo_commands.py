@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from reconciler.demo import workspace
+from reconciler.demo import DEFAULT_SITE_URL
 
 
 @click.group("demo")
@@ -26,13 +26,15 @@ def demo_group() -> None:
 )
 @click.option(
     "--site-url",
-    default=workspace.DEFAULT_SITE_URL,
+    default=DEFAULT_SITE_URL,
     show_default=True,
     help="Where the reference booking site will listen.",
 )
 def init_command(directory: Path, seed: int, clinics: int, site_url: str) -> int:
     """Write DIRECTORY/opus.db (an Opus database with demo data) and DIRECTORY/config/
     (a config pointing at it, ready to validate, lint and plan)."""
+    from reconciler.demo import workspace  # noqa: PLC0415 (keeps SQLAlchemy out of start-up)
+
     made = workspace.init(directory, seed=seed, clinics=clinics, site_url=site_url)
     data = made.seed
     click.echo(

@@ -19,6 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from reconciler.config.model import Database
+from reconciler.demo import DEFAULT_SITE_URL
 from reconciler.demo.seed import (
     APPOINTMENT_TYPES,
     INTERNET_TYPE,
@@ -33,7 +34,6 @@ from reconciler.providers.opus import OpusSchema, create_tables, queries, writes
 from reconciler.providers.opus.connection import create_engine
 from reconciler.providers.opus.records import AppointmentType, Patient, PreblockType, Provider
 
-DEFAULT_SITE_URL = "http://127.0.0.1:8470"
 HOURS = '"08:00-11:30", "12:00-16:00"'  # as seed.MORNING and seed.AFTERNOON
 PUBLISHED = '"08:00-11:00", "12:30-15:00"'
 FULL_WEEK = (0, 1, 2, 3, 4)

@@ -16,6 +16,13 @@ import click
 from reconciler import __version__
 from reconciler.cli.config_commands import lint_command, schema_command, validate_command
 from reconciler.cli.demo_commands import demo_group
+from reconciler.cli.plan_commands import (
+    apply_command,
+    drift_command,
+    plan_command,
+    show_command,
+    unlock_command,
+)
 from reconciler.cli.report import one_line, problem_line, use_color
 from reconciler.config.values import redact
 from reconciler.errors import ConfigError, ReconcilerError
@@ -36,6 +43,11 @@ def cli(debug: bool) -> None:
 cli.add_command(validate_command)
 cli.add_command(lint_command)
 cli.add_command(schema_command)
+cli.add_command(plan_command)
+cli.add_command(apply_command)
+cli.add_command(show_command)
+cli.add_command(drift_command)
+cli.add_command(unlock_command)
 cli.add_command(demo_group)
 
 

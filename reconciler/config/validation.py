@@ -10,7 +10,7 @@ from typing import Final
 from pydantic import BaseModel, ValidationError
 
 from reconciler.config.diagnostics import problems_from
-from reconciler.config.loader import Path_, Tree, load_tree, mark_of, to_data
+from reconciler.config.loader import Path_, Tree, load_tree, locate, mark_of, to_data
 from reconciler.config.model import Account, Clinic, Config, Database, Provider
 from reconciler.config.references import reference_problems
 from reconciler.config.yaml12 import Node, paused_gc
@@ -40,7 +40,13 @@ class LoadedConfig:
         return self.tree.files
 
     def mark_of(self, path: Path_) -> Mark | None:
+        """Where the value at `path` was set, or the nearest enclosing place."""
         return mark_of(self.tree.root, path)
+
+    def source_of(self, path: Path_) -> Mark | None:
+        """Where the value at `path` was written; None when it is the model's default."""
+        node, _, walked = locate(self.tree.root, path)
+        return node.mark if node is not None and walked == path else None
 
 
 def load_config(path: str | os.PathLike[str], *, resolve_secrets: bool = True) -> LoadedConfig:

@@ -264,6 +264,18 @@ class LintSettings(Model):
     ignore: list[str] = setting([], doc="Lint rule ids to turn off for this config.")
 
 
+class Safety(Model):
+    """When apply refuses a plan unless given --force."""
+
+    max_change_percent: int = setting(
+        30,
+        doc="Refuse a plan that changes or deletes more than this share of a kind of object…",
+        ge=1,
+        le=100,
+    )
+    min_objects: int = setting(10, doc="…when at least this many objects of that kind exist.", ge=0)
+
+
 class Config(Model):
     """The root of reconciler.yaml."""
 
@@ -272,6 +284,7 @@ class Config(Model):
         doc="E-booking accounts, by a name of your choice.", min_length=1
     )
     lint: LintSettings = setting(LintSettings, doc="Lint rules to ignore.")
+    safety: Safety = setting(Safety, doc="Limits on how much one apply may change.")
 
     @field_validator("version", mode="before")
     @classmethod

@@ -36,6 +36,7 @@ def read(
     clinics: Collection[int] | None = None,
     between: tuple[datetime, datetime] | None = None,
     changed_since: int | None = None,
+    managed_only: bool = False,
 ) -> list[R]:
     """Every row of `record`'s table that passes the filters, as records."""
     query = _filtered(
@@ -46,6 +47,8 @@ def read(
         between=between,
         changed_since=changed_since,
     )
+    if managed_only:
+        query = query.where(schema.t(record.table).c.managed.is_(True))  # type: ignore[attr-defined]
     return [record(*row) for row in connection.execute(query)]
 
 

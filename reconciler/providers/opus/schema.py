@@ -62,6 +62,7 @@ TABLE_DOCS = {
     "rc_apply_lock": "The reconciler's apply lock: one row per account while an apply runs.",
     "rc_sync_lease": "The sync service's lease: one active instance per account.",
     "rc_journal": "Intent and outcome of every apply step.",
+    "rc_state": "What the reconciler last applied, per resource: drift is live against this.",
     "rc_sync_cursors": "Where sync got to, per account and stream.",
     "rc_published_slots": "The free time the sync service has published to the site.",
 }
@@ -349,6 +350,15 @@ def _declare_bookkeeping(b: _Builder) -> None:
         col("detail", sa.UnicodeText),
         col("at", sa.DateTime, nullable=False),
         _index("ix_rc_journal_plan", "account", "plan_id", "step"),
+    )
+    b.table(
+        "rc_state",
+        col("account", text(64), primary_key=True),
+        col("address", text(300), primary_key=True),
+        col("kind", text(40), nullable=False),
+        col("fingerprint", text(32), nullable=False),
+        col("attrs", sa.UnicodeText, nullable=False),  # JSON
+        col("applied_at", sa.DateTime, nullable=False),
     )
     b.table(
         "rc_sync_cursors",

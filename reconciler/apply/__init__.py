@@ -1,0 +1,1 @@
+"""Carrying out plans: lock, re-read, check, execute in order, journal, report."""

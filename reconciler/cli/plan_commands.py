@@ -1,0 +1,238 @@
+"""plan, apply, show, drift and unlock: the commands that read and change the live systems."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from reconciler.cli.report import emit_problems, use_color
+from reconciler.errors import ReconcilerError, UsageError
+
+if TYPE_CHECKING:
+    from reconciler.plan.model import Plan
+
+PLAN_FORMATS = ("text", "markdown", "json")
+_COLORS = {"create": "green", "update": "yellow", "delete": "red"}
+
+
+def _style(text: str, tag: str) -> str:
+    if tag == "dim":
+        return click.style(text, dim=True)
+    return click.style(text, fg=_COLORS.get(tag))
+
+
+def _render(plan: Plan, fmt: str) -> str:
+    from reconciler.plan import planfile, render  # noqa: PLC0415 (keeps start-up light)
+
+    if fmt == "json":
+        return planfile.dumps(plan)
+    if fmt == "markdown":
+        return render.render_markdown(plan)
+    style = _style if use_color(sys.stdout) else render.plain
+    return render.render_text(plan, style)
+
+
+def _emit(plan: Plan, fmt: str) -> None:
+    click.echo(_render(plan, fmt), nl=False)
+    problems = [p for account in plan.accounts for p in account.problems]
+    if problems and fmt != "text":
+        emit_problems(problems, "text", with_severity=True)
+
+
+path_argument = click.argument("path", type=click.Path(path_type=Path))
+format_option = click.option(
+    "--format", "fmt", type=click.Choice(PLAN_FORMATS), default="text", show_default=True,
+    help="text for people, markdown for pull-request comments, json for tools "
+    "(schemas/plan.schema.json).",
+)  # fmt: skip
+account_option = click.option(
+    "--account", "accounts", multiple=True, metavar="NAME", help="Only this account (repeatable)."
+)
+
+
+@click.command("plan")
+@path_argument
+@click.option(
+    "--out", type=click.Path(path_type=Path, dir_okay=False), help="Save the plan (JSON)."
+)
+@format_option
+@click.option(
+    "--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes, 0 when none."
+)
+@click.option(
+    "--target", "targets", multiple=True, metavar="ADDR",
+    help="Only this resource and what lies under it (repeatable).",
+)  # fmt: skip
+@click.option(
+    "--exclude", "excludes", multiple=True, metavar="ADDR",
+    help="Leave out this resource and what lies under it (repeatable).",
+)  # fmt: skip
+@click.option("--refresh-only", is_flag=True, help="Only what changed outside the config.")
+@account_option
+def plan_command(
+    path: Path,
+    out: Path | None,
+    fmt: str,
+    detailed_exitcode: bool,
+    targets: tuple[str, ...],
+    excludes: tuple[str, ...],
+    refresh_only: bool,
+    accounts: tuple[str, ...],
+) -> int:
+    """Show what apply would change to make the live systems match the config at PATH."""
+    from reconciler.plan import planfile  # noqa: PLC0415
+    from reconciler.plan.planner import compute  # noqa: PLC0415
+
+    computed = compute(
+        path, accounts=accounts, targets=targets, excludes=excludes, refresh_only=refresh_only
+    )
+    try:
+        plan = computed.plan
+        _emit(plan, fmt)
+        if out is not None:
+            planfile.save(plan, out)
+            click.echo(f"saved the plan to {out}; apply it with: reconciler apply {out}", err=True)
+    finally:
+        computed.close()
+    if any(p.severity.value == "error" for a in plan.accounts for p in a.problems):
+        return 1
+    return 2 if detailed_exitcode and plan.has_changes else 0
+
+
+@click.command("apply")
+@click.argument("target", metavar="PLANFILE|PATH", type=click.Path(path_type=Path))
+@click.option("--auto-approve", is_flag=True, help="Apply without asking.")
+@click.option("--force", is_flag=True, help="Apply even beyond the safety limits.")
+@account_option
+def apply_command(target: Path, auto_approve: bool, force: bool, accounts: tuple[str, ...]) -> int:
+    """Apply a saved plan (refused if stale), or plan the config at PATH and apply it."""
+    from reconciler.apply.engine import apply, check_not_stale  # noqa: PLC0415
+    from reconciler.plan import planfile  # noqa: PLC0415
+    from reconciler.plan.planner import compute  # noqa: PLC0415
+
+    saved = planfile.load(target) if planfile.is_plan_file(target) else None
+    if saved is not None:
+        computed = compute(
+            saved.config_path,
+            accounts=accounts or tuple(a.account for a in saved.accounts),
+            targets=saved.targets,
+            excludes=saved.excludes,
+            refresh_only=saved.refresh_only,
+            force=force,
+        )
+    else:
+        computed = compute(target, accounts=accounts, force=force)
+    try:
+        if saved is not None:
+            check_not_stale(saved, computed.plan)
+        else:
+            _emit(computed.plan, "text")
+        if not computed.plan.has_changes:
+            if saved is None:
+                return 0
+            click.echo("No changes: the live systems match the config.")
+            return 0
+        if saved is None and not auto_approve:
+            _confirm()
+        reports = apply(computed, progress=lambda line: click.echo(line, err=True))
+    finally:
+        computed.close()
+    failed = False
+    for report in reports:
+        if report.refused:
+            click.echo(f"error: account {report.account}: refused — {report.refused}", err=True)
+            failed = True
+        elif report.failed:
+            failed = True
+            label, message = report.failed[0]
+            click.echo(
+                f"error: account {report.account}: {len(report.applied)} applied, "
+                f"failed at {label} ({message}), {len(report.not_attempted)} not attempted — "
+                "fix the cause and run plan again: it shows what is left",
+                err=True,
+            )
+        elif report.applied:
+            click.echo(f"account {report.account}: {len(report.applied)} changes applied")
+    return 1 if failed else 0
+
+
+def _confirm() -> None:
+    if not sys.stdin.isatty():
+        raise UsageError(
+            "apply needs confirmation and there is no terminal to ask",
+            "review the plan, then run with --auto-approve (or apply a saved plan file)",
+        )
+    answer = click.prompt(
+        "Apply these changes? Only 'yes' will be accepted", default="", show_default=False
+    )
+    if answer.strip() != "yes":
+        raise ReconcilerError("apply cancelled", "nothing was changed")
+
+
+@click.command("show")
+@click.argument("planfile", type=click.Path(path_type=Path, dir_okay=False))
+@format_option
+def show_command(planfile: Path, fmt: str) -> int:
+    """Render a saved plan."""
+    from reconciler.plan import planfile as files  # noqa: PLC0415
+
+    _emit(files.load(planfile), fmt)
+    return 0
+
+
+@click.command("drift")
+@path_argument
+@format_option
+@account_option
+def drift_command(path: Path, fmt: str, accounts: tuple[str, ...]) -> int:
+    """Show what changed in the live systems outside the config since the last apply.
+
+    Exits 0 when nothing did, 2 when something did. To make the config win, apply; to accept
+    the change, edit the config (or plan --refresh-only and apply that plan).
+    """
+    from reconciler.plan.planner import compute  # noqa: PLC0415
+
+    computed = compute(path, accounts=accounts, refresh_only=True)
+    try:
+        plan = computed.plan
+        _emit(plan, fmt)
+    finally:
+        computed.close()
+    return 2 if plan.has_changes else 0
+
+
+@click.command("unlock")
+@path_argument
+@click.option("--force", is_flag=True, help="Required: confirms that no apply is running.")
+@account_option
+def unlock_command(path: Path, force: bool, accounts: tuple[str, ...]) -> int:
+    """Clear a stale apply lock left by an apply that died."""
+    from reconciler.config import load_config  # noqa: PLC0415
+    from reconciler.providers.opus import bookkeeping, create_bookkeeping, schema_for  # noqa: PLC0415
+    from reconciler.providers.opus.connection import connected, create_engine  # noqa: PLC0415
+
+    if not force:
+        raise UsageError(
+            "unlock clears a lock another apply may hold", "make sure none runs, then add --force"
+        )
+    loaded = load_config(path)
+    for name, account in loaded.config.accounts.items():
+        if accounts and name not in accounts:
+            continue
+        db_name, db = next((n, d) for n, d in account.databases.items() if d.active)
+        schema = schema_for(db, db_name)
+        engine = create_engine(db, db_name)
+        try:
+            with connected(engine, db, db_name) as connection:
+                create_bookkeeping(connection, schema)
+                holder = bookkeeping.holder_of(connection, schema, name)
+            bookkeeping.release(engine, schema, name)
+        finally:
+            engine.dispose()
+        click.echo(
+            f"account {name}: " + (f"cleared the lock of {holder}" if holder else "was not locked")
+        )
+    return 0

@@ -1,0 +1,82 @@
+"""The one currency between config, providers and plans: a Resource, and the Change that
+turns a live resource into the desired one.
+
+A resource has a stable, readable address within its account (`site.flexibility`,
+`site.clinic["oslo"].provider["HAN"]`, `opus.appointment_type["- Undersøkelse"]`), a kind, and
+plain attributes (JSON values only, normalised so that equal means equal). Desired resources
+also say where each attribute was set (file:line) and which attributes are sensitive.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from reconciler.errors import Mark
+
+SENSITIVE = "(sensitive)"
+
+
+def quoted(key: str) -> str:
+    """`["key"]` for an address, with quotes escaped."""
+    return '["' + key.replace("\\", "\\\\").replace('"', '\\"') + '"]'
+
+
+def canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+@dataclass(frozen=True)
+class Resource:
+    address: str
+    kind: str
+    attrs: dict[str, Any]
+    sources: dict[str, Mark] = field(default_factory=dict, compare=False, repr=False)
+    sensitive: frozenset[str] = field(default_factory=frozenset, compare=False)
+
+    @property
+    def fingerprint(self) -> str:
+        """A short hash of the attributes: equal fingerprints, equal resources."""
+        return hashlib.blake2b(canonical(self.attrs).encode(), digest_size=12).hexdigest()
+
+    def shown(self, name: str) -> Any:
+        """An attribute as it may be shown: sensitive ones never are."""
+        return SENSITIVE if name in self.sensitive else self.attrs.get(name)
+
+
+class Action(StrEnum):
+    CREATE = "create"
+    UPDATE = "update"
+    DELETE = "delete"
+
+    @property
+    def symbol(self) -> str:
+        return {"create": "+", "update": "~", "delete": "-"}[self.value]
+
+
+@dataclass(frozen=True)
+class Change:
+    """One step of a plan. `before` is None for a create, `after` None for a delete;
+    `fields` names the attributes an update changes."""
+
+    action: Action
+    address: str
+    kind: str
+    before: Resource | None
+    after: Resource | None
+    fields: tuple[str, ...] = ()
+
+    @property
+    def resource(self) -> Resource:
+        resource = self.after or self.before
+        assert resource is not None
+        return resource
+
+
+def diff_attrs(before: dict[str, Any], after: dict[str, Any]) -> tuple[str, ...]:
+    """The attribute names whose values differ, in the desired order."""
+    names = list(after) + [k for k in before if k not in after]
+    return tuple(n for n in names if canonical(before.get(n)) != canonical(after.get(n)))

@@ -1,0 +1,1 @@
+"""Desired against live: diff, Plan and Change, fingerprints, renderers."""

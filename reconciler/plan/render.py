@@ -1,0 +1,146 @@
+"""Plans for people: text for the terminal, markdown for pull-request comments. (JSON is
+planfile.py.) Field-level before → after for updates, every value's config line, sensitive
+values shown as (sensitive), and long runs of preblocks collapsed per provider."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from itertools import groupby
+from typing import Any
+
+from reconciler.domain.resources import Action, Change
+from reconciler.plan.model import AccountPlan, Plan
+
+COLLAPSE_KINDS = {"opus_preblock"}
+COLLAPSE_AFTER = 3
+Style = Callable[[str, str], str]  # (text, action or "dim") → styled text
+
+
+def plain(text: str, _: str) -> str:
+    return text
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def summary(counts: Any) -> str:
+    return (
+        f"{counts.get(Action.CREATE, 0)} to create, {counts.get(Action.UPDATE, 0)} to change, "
+        f"{counts.get(Action.DELETE, 0)} to delete"
+    )
+
+
+def _groups(changes: tuple[Change, ...]) -> Iterator[list[Change]]:
+    """Changes one by one, except long runs of one provider's preblocks, which go together."""
+    for _, run in groupby(changes, key=lambda c: _run_key(c) or c.address):
+        items = list(run)
+        if len(items) > COLLAPSE_AFTER:
+            yield items
+        else:
+            yield from ([c] for c in items)
+
+
+def _run_key(change: Change) -> str | None:
+    if change.kind not in COLLAPSE_KINDS:
+        return None
+    return f"{change.action.value} {change.kind} {change.resource.attrs.get('provider')}"
+
+
+def _lines(change: Change) -> list[tuple[str, str]]:
+    """(text, source) lines under a change's address."""
+    res = change.resource
+    if change.action is Action.DELETE:
+        return []
+    names = change.fields if change.action is Action.UPDATE else tuple(res.attrs)
+    out = []
+    for name in names:
+        after = _value(res.shown(name))
+        if change.action is Action.UPDATE and change.before is not None:
+            text = f"{name}: {_value(change.before.shown(name))} → {after}"
+        elif res.attrs.get(name) in (None, [], {}):
+            continue
+        else:
+            text = f"{name}: {after}"
+        mark = res.sources.get(name)
+        out.append((text, str(mark) if mark else ""))
+    return out
+
+
+def _group_line(group: list[Change]) -> str:
+    first, last = group[0].resource.attrs, group[-1].resource.attrs
+    kind = group[0].kind.removeprefix("opus_")
+    return (
+        f"{len(group)} {kind}s for {first.get('provider')}: "
+        f"{first.get('starts_at')} … {last.get('ends_at')}"
+    )
+
+
+def account_text(account: AccountPlan, style: Style = plain) -> list[str]:
+    lines = [style(f"account {account.account}: {summary(account.counts())}", "dim")]
+    for problem in account.problems:
+        lines.append(
+            f"  {problem.mark}: {problem.message}" if problem.mark else f"  {problem.message}"
+        )
+    if account.refused:
+        lines.append(style(f"  refused: {account.refused}", "delete"))
+    for group in _groups(account.changes):
+        action = group[0].action
+        sign = style(action.symbol, action.value)
+        if len(group) > 1:
+            mark = group[0].resource.sources.get("starts_at")
+            where = f"   {style(str(mark), 'dim')}" if mark else ""
+            lines.append(f"  {sign} {_group_line(group)}{where}")
+            continue
+        change = group[0]
+        lines.append(f"  {sign} {style(change.address, action.value)}")
+        for text, source in _lines(change):
+            lines.append(f"      {text}" + (f"   {style(source, 'dim')}" if source else ""))
+    return lines
+
+
+def render_text(plan: Plan, style: Style = plain) -> str:
+    lines: list[str] = []
+    for account in plan.accounts:
+        lines += account_text(account, style)
+        lines.append("")
+    if plan.has_changes:
+        verb = "Accept" if plan.refresh_only else "Plan"
+        lines.append(f"{verb}: {summary(plan.counts())}.")
+    else:
+        lines.append("No changes: the live systems match the config.")
+    return "\n".join(lines) + "\n"
+
+
+def render_markdown(plan: Plan) -> str:
+    """For a pull-request comment: a summary, then each account in a collapsible diff."""
+    out = [f"### reconciler plan: {summary(plan.counts())}", ""]
+    if not plan.has_changes:
+        out.append("No changes: the live systems match the config.")
+    for account in plan.accounts:
+        if not account.changes and not account.problems:
+            continue
+        out += [
+            "<details>",
+            f"<summary><b>{account.account}</b>: {summary(account.counts())}</summary>",
+            "",
+            "```diff",
+            *(_diff_line(line) for line in account_text(account)[1:]),
+            "```",
+            "</details>",
+            "",
+        ]
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _diff_line(line: str) -> str:
+    """Text lines as a diff block: + and - in the first column, the rest indented."""
+    stripped = line.lstrip()
+    if stripped[:2] in ("+ ", "- "):
+        return stripped[0] + " " + stripped[2:]
+    if stripped.startswith("~ "):
+        return "! " + stripped[2:]
+    return "  " + line

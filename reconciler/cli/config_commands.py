@@ -9,7 +9,7 @@ import click
 
 from reconciler.cli.report import FORMATS, emit_json, emit_problems, problem_json
 from reconciler.config import LoadedConfig, lint, load_config
-from reconciler.config.schema import stale_schemas, write_schemas
+from reconciler.config.schema import SCHEMAS, stale_schemas, write_schemas
 from reconciler.errors import ConfigError, Problem, Severity
 
 path_argument = click.argument("path", type=click.Path(path_type=Path))
@@ -124,13 +124,16 @@ def lint_command(path: Path, strict: bool, fmt: str, no_secrets: bool) -> int:
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 if the files are out of date.")
 def schema_command(out: Path, check: bool) -> int:
     """Write the JSON Schemas (for editors and tools) generated from the model."""
+    from reconciler.plan.schema import plan_schema  # noqa: PLC0415
+
+    schemas = {**SCHEMAS, "plan.schema.json": plan_schema}
     if check:
-        stale = stale_schemas(out)
+        stale = stale_schemas(out, schemas)
         for path in stale:
             click.echo(
                 f"error: {path} is out of date — run reconciler schema --out {out}", err=True
             )
         return 1 if stale else 0
-    for path in write_schemas(out):
+    for path in write_schemas(out, schemas):
         click.echo(f"wrote {path}")
     return 0

@@ -158,25 +158,28 @@ SCHEMAS: Final[dict[str, Callable[[], dict[str, Any]]]] = {
 }
 
 
-def render(name: str) -> str:
-    return json.dumps(SCHEMAS[name](), indent=2, ensure_ascii=False) + "\n"
+Schemas = dict[str, Callable[[], dict[str, Any]]]
 
 
-def write_schemas(directory: Path) -> list[Path]:
+def render(name: str, schemas: Schemas = SCHEMAS) -> str:
+    return json.dumps(schemas[name](), indent=2, ensure_ascii=False) + "\n"
+
+
+def write_schemas(directory: Path, schemas: Schemas = SCHEMAS) -> list[Path]:
     directory.mkdir(parents=True, exist_ok=True)
     written = []
-    for name in SCHEMAS:
+    for name in schemas:
         path = directory / name
-        path.write_text(render(name), encoding="utf-8")
+        path.write_text(render(name, schemas), encoding="utf-8")
         written.append(path)
     return written
 
 
-def stale_schemas(directory: Path) -> list[Path]:
-    """The schema files in `directory` that are missing or differ from the model."""
+def stale_schemas(directory: Path, schemas: Schemas = SCHEMAS) -> list[Path]:
+    """The schema files in `directory` that are missing or differ from the code."""
     stale = []
-    for name in SCHEMAS:
+    for name in schemas:
         path = directory / name
-        if not path.is_file() or path.read_text(encoding="utf-8") != render(name):
+        if not path.is_file() or path.read_text(encoding="utf-8") != render(name, schemas):
             stale.append(path)
     return stale

@@ -1,0 +1,229 @@
+"""The plan/apply journey on a demo workspace, through the command line."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import jsonschema
+import pytest
+from support import REPO, RunCli
+
+from reconciler.config import load_config
+from reconciler.demo.workspace import Workspace
+from reconciler.providers.opus import OpusSchema
+from reconciler.providers.opus import bookkeeping as books
+from reconciler.providers.opus.connection import create_engine
+
+
+def sql(workspace: Workspace, statement: str, *params: object) -> list[tuple[object, ...]]:
+    with sqlite3.connect(workspace.database) as c:
+        rows = c.execute(statement, params).fetchall()
+        c.commit()
+    return rows
+
+
+def edit(workspace: Workspace, old: str, new: str, file: str = "reconciler.yaml") -> None:
+    path = workspace.config.parent / file
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_plan_apply_plan(cli: RunCli, workspace: Workspace) -> None:
+    config = workspace.config.parent
+    first = cli("plan", config, "--detailed-exitcode")
+    assert first.code == 2, first.err
+    assert '~ opus.appointment_type["- Tannrens"]' in first.out
+    assert "move_max_days: 14 → 30" in first.out
+    assert "preblocks for" in first.out
+    applied = cli("apply", config, "--auto-approve")
+    assert applied.code == 0, applied.err
+    assert "changes applied" in applied.out
+    second = cli("plan", config, "--detailed-exitcode")
+    assert (second.code, second.err) == (0, "")
+    assert "No changes" in second.out
+    managed = sql(
+        workspace, "SELECT count(*) FROM preblocks WHERE managed = 1 AND created_by = 'RECON'"
+    )
+    assert managed[0][0] > 0
+    staff = sql(workspace, "SELECT count(*) FROM preblocks WHERE managed = 0")
+    assert staff[0][0] == len(workspace.seed.preblocks)  # staff's preblocks untouched
+
+
+def test_apply_needs_confirmation_without_a_terminal(cli: RunCli, workspace: Workspace) -> None:
+    result = cli("apply", workspace.config.parent)
+    assert result.code == 1
+    assert "--auto-approve" in result.err
+    assert cli("plan", workspace.config.parent, "--detailed-exitcode").code == 2  # nothing applied
+
+
+def test_a_saved_plan_applies_once_and_is_refused_when_stale(
+    cli: RunCli, workspace: Workspace, tmp_path: Path
+) -> None:
+    config = workspace.config.parent
+    plan_file = tmp_path / "plan.json"
+    assert cli("plan", config, "--out", plan_file).code == 0
+    sql(workspace, "UPDATE appointment_types SET duration = 50 WHERE name = 'Fylling'")  # unmanaged
+    assert cli("apply", plan_file).code == 0  # staff-only types are not read: not stale
+    plan_file2 = tmp_path / "plan2.json"
+    edit(workspace, "welcome: Velg klinikk", "welcome: Velkommen! Velg klinikk")
+    assert cli("plan", config, "--out", plan_file2).code == 0
+    sql(workspace, "UPDATE appointment_types SET duration = 50 WHERE name = '- Akutt'")
+    stale = cli("apply", plan_file2)
+    assert stale.code == 1
+    assert stale.err == (
+        "error: plan is stale: the live state of account 'demo' has changed — run plan again\n"
+    )
+    assert cli("plan", config, "--out", plan_file2).code == 0
+    edit(workspace, "heading: Bestill", "heading: Bestill en")
+    changed = cli("apply", plan_file2)
+    assert changed.code == 1
+    assert "the config has changed" in changed.err
+
+
+def test_drift_shows_changes_made_outside_and_refresh_only_accepts_them(
+    cli: RunCli, workspace: Workspace, tmp_path: Path
+) -> None:
+    config = workspace.config.parent
+    assert cli("apply", config, "--auto-approve").code == 0
+    assert cli("drift", config).code == 0
+    sql(workspace, "UPDATE appointment_types SET duration = 40 WHERE name = '- Tannrens'")
+    drift = cli("drift", config)
+    assert drift.code == 2
+    assert "duration: 45 → 40" in drift.out
+    accept = tmp_path / "accept.json"
+    assert cli("plan", config, "--refresh-only", "--out", accept).code == 0
+    assert cli("apply", accept).code == 0
+    assert cli("drift", config).code == 0
+    assert sql(workspace, "SELECT duration FROM appointment_types WHERE name = '- Tannrens'") == [
+        (40,)
+    ]
+    back = cli("plan", config, "--detailed-exitcode")  # the config still wants 45
+    assert back.code == 2
+    assert "duration: 40 → 45" in back.out
+
+
+def test_formats_and_no_secret_anywhere(cli: RunCli, workspace: Workspace, tmp_path: Path) -> None:
+    config = workspace.config.parent
+    key = (config / "secrets" / "account-key").read_text().strip()
+    schema = json.loads((REPO / "schemas" / "plan.schema.json").read_text())
+    outputs = []
+    for fmt in ("text", "markdown", "json"):
+        result = cli("plan", config, "--format", fmt)
+        assert result.code == 0
+        outputs += [result.out, result.err]
+    document = json.loads(outputs[4])
+    jsonschema.validate(document, schema)
+    assert document["summary"]["update"] == 3
+    change = next(c for c in document["accounts"][0]["changes"] if c["action"] == "update")
+    assert (
+        change["sources"]["move_max_days"].endswith(":87")
+        or ":" in change["sources"]["move_max_days"]
+    )
+    assert outputs[2].startswith("### reconciler plan: ")
+    assert "```diff" in outputs[2]
+    saved = tmp_path / "p.json"
+    cli("plan", config, "--out", saved)
+    shown = cli("show", saved, "--format", "json")
+    assert json.loads(shown.out)["plan_id"] == json.loads(saved.read_text())["plan_id"]
+    assert all(key not in text for text in [*outputs, saved.read_text(), shown.out])
+
+
+def test_a_held_lock_refuses_apply_until_unlocked(cli: RunCli, workspace: Workspace) -> None:
+    config = workspace.config.parent
+    loaded = load_config(config)
+    db = loaded.config.accounts["demo"].databases["opus"]
+    engine = create_engine(db, "opus")
+    schema = OpusSchema()
+    cli("plan", config)  # creates the bookkeeping tables
+    books.acquire(engine, schema, "demo", "someone-elses-plan")
+    engine.dispose()
+    held = cli("apply", config, "--auto-approve")
+    assert held.code == 1
+    assert "account 'demo' is locked by" in held.err
+    assert "reconciler unlock PATH --force" in held.err
+    assert cli("unlock", config).code == 1
+    unlocked = cli("unlock", config, "--force")
+    assert unlocked.code == 0
+    assert "cleared the lock of" in unlocked.out
+    assert cli("apply", config, "--auto-approve").code == 0
+
+
+def test_target_and_exclude(cli: RunCli, workspace: Workspace) -> None:
+    config = workspace.config.parent
+    only = cli("plan", config, "--target", 'opus.appointment_type["- Akutt"]', "--format", "json")
+    changes = json.loads(only.out)["accounts"][0]["changes"]
+    assert [c["address"] for c in changes] == ['opus.appointment_type["- Akutt"]']
+    without = cli("plan", config, "--exclude", "opus.preblock", "--format", "json")
+    kinds = {c["kind"] for c in json.loads(without.out)["accounts"][0]["changes"]}
+    assert kinds == {"opus_appointment_type"}
+    assert cli("apply", config, "--auto-approve").code == 0  # apply takes no target: all
+
+
+def test_too_large_a_change_needs_force(cli: RunCli, workspace: Workspace) -> None:
+    config = workspace.config.parent
+    assert cli("apply", config, "--auto-approve").code == 0
+    edit(
+        workspace, 'hours: ["08:00-11:00", "12:30-15:00"]', 'hours: ["08:00-10:00", "12:30-14:00"]'
+    )
+    planned = cli("plan", config)
+    assert "refused: it would change or delete" in planned.out
+    refused = cli("apply", config, "--auto-approve")
+    assert refused.code == 1
+    assert "then apply with --force" in refused.err
+    assert cli("apply", config, "--auto-approve", "--force").code == 0
+    assert cli("plan", config, "--detailed-exitcode").code == 0
+
+
+def test_a_failed_step_stops_the_account_and_the_next_plan_shows_what_is_left(
+    cli: RunCli, workspace: Workspace
+) -> None:
+    config = workspace.config.parent
+    victim = workspace.seed.providers[4].code
+    sql(
+        workspace,
+        "CREATE TRIGGER refuse BEFORE INSERT ON preblocks "
+        f"WHEN NEW.provider_id = (SELECT id FROM providers WHERE code = '{victim}') "
+        "BEGIN SELECT RAISE(ABORT, 'the book is closed'); END",
+    )
+    before = cli("plan", config, "--format", "json")
+    total = sum(json.loads(before.out)["summary"].values())
+    result = cli("apply", config, "--auto-approve")
+    assert result.code == 1
+    assert "failed at" in result.err and victim in result.err
+    assert "the book is closed" in result.err
+    assert "not attempted" in result.err
+    journal = sql(workspace, "SELECT status, address FROM rc_journal ORDER BY id")
+    assert ("failed", next(a for s, a in journal if s == "failed")) in journal
+    left = json.loads(cli("plan", config, "--format", "json").out)
+    remaining = sum(left["summary"].values())
+    assert 0 < remaining < total
+    assert any(victim in c["address"] for c in left["accounts"][0]["changes"])
+    assert sql(workspace, "SELECT count(*) FROM rc_apply_lock") == [(0,)]  # lock released
+    sql(workspace, "DROP TRIGGER refuse")
+    assert cli("apply", config, "--auto-approve").code == 0
+    assert cli("plan", config, "--detailed-exitcode").code == 0
+
+
+def test_a_provider_the_database_lacks_is_a_located_problem(
+    cli: RunCli, workspace: Workspace
+) -> None:
+    clinic = workspace.config.parent / "clinics" / "0001.yaml"
+    clinic.write_text(clinic.read_text() + "    ZZZ: {name: Ny Behandler}\n")
+    result = cli("plan", workspace.config.parent)
+    assert result.code == 1
+    assert (
+        "clinics/0001.yaml:" in result.out
+        and "provider ZZZ is not in database 'opus'" in result.out
+    )
+    refused = cli("apply", workspace.config.parent, "--auto-approve")
+    assert refused.code == 1
+
+
+@pytest.mark.parametrize("args", [["--account", "nope"]])
+def test_unknown_account(cli: RunCli, workspace: Workspace, args: list[str]) -> None:
+    result = cli("plan", workspace.config.parent, *args)
+    assert result.code == 1
+    assert result.err.startswith("error: no account nope in the config — the accounts are: demo")

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from reconciler.errors import Mark
 
@@ -29,17 +29,21 @@ def canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
-@dataclass(frozen=True)
-class Resource:
+_NO_SOURCES: dict[str, Mark] = {}
+
+
+class Resource(NamedTuple):
+    """Immutable and cheap to make: a large chain has tens of thousands."""
+
     address: str
     kind: str
     attrs: dict[str, Any]
-    sources: dict[str, Mark] = field(default_factory=dict, compare=False, repr=False)
-    sensitive: frozenset[str] = field(default_factory=frozenset, compare=False)
+    sources: dict[str, Mark] = _NO_SOURCES
+    sensitive: frozenset[str] = frozenset()
 
     @property
     def fingerprint(self) -> str:
-        """A short hash of the attributes: equal fingerprints, equal resources."""
+        """A short, stable hash of the attributes (what state records keep)."""
         return hashlib.blake2b(canonical(self.attrs).encode(), digest_size=12).hexdigest()
 
     def shown(self, name: str) -> Any:

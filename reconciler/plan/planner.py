@@ -17,6 +17,7 @@ from reconciler.config import LoadedConfig, load_config
 from reconciler.config.diagnostics import format_path
 from reconciler.config.loader import Path_
 from reconciler.config.model import Account, Database
+from reconciler.config.yaml12 import paused_gc
 from reconciler.domain.resources import Action, Change, Resource
 from reconciler.errors import Problem, ReconcilerError, UsageError
 from reconciler.plan.diff import diff, matches
@@ -208,6 +209,28 @@ def compute(
 ) -> Computed:
     """The plan for the config at `path`. Raises ReconcilerError (ConfigError, DatabaseError…)
     when the config is invalid or a live system cannot be read."""
+    with paused_gc():  # tens of thousands of acyclic resources: collecting only costs time
+        return _compute(
+            path,
+            accounts=accounts,
+            targets=targets,
+            excludes=excludes,
+            refresh_only=refresh_only,
+            force=force,
+            today=today,
+        )
+
+
+def _compute(
+    path: str | Path,
+    *,
+    accounts: Sequence[str],
+    targets: Sequence[str],
+    excludes: Sequence[str],
+    refresh_only: bool,
+    force: bool,
+    today: date | None,
+) -> Computed:
     loaded = load_config(path)
     unknown = [a for a in accounts if a not in loaded.config.accounts]
     if unknown:

@@ -21,6 +21,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from functools import lru_cache
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -88,7 +89,13 @@ def prefix(account: Account, database: str) -> str:
 
 
 def stamp(moment: datetime) -> str:
-    return moment.isoformat(timespec="minutes")
+    """2026-12-01T08:00: how preblock times appear in addresses and attributes."""
+    return f"{_day(moment.date())}T{moment.hour:02d}:{moment.minute:02d}"
+
+
+@lru_cache(maxsize=4096)
+def _day(day: date) -> str:
+    return day.isoformat()
 
 
 @dataclass
@@ -196,28 +203,36 @@ def _preblocks(scope: Scope, account: Account, source_of: SourceOf) -> list[Reso
     out = []
     for code, clinic_key in scope.providers.items():
         provider = account.clinics[clinic_key].providers[code]
-        by_type: dict[str, list[Any]] = defaultdict(list)
+        path: Path_ = ("accounts", scope.account, "clinics", clinic_key, "providers", code)
+        rules: dict[str, list[Rule]] = defaultdict(list)
         marks: dict[str, Mark | None] = {}
         for i, rule in enumerate(provider.publishing):
             ptype = rule.preblock_type or (internet[0] if internet else "")
-            path: Path_ = ("accounts", scope.account, "clinics", clinic_key, "providers", code)
             marks.setdefault(ptype, source_of((*path, "publishing", i)))
-            by_type[ptype] += expand(_rule(rule), scope.today)
-        for ptype, intervals in by_type.items():
+            rules[ptype].append(_rule(rule))
+        for ptype, group in rules.items():
             mark = marks[ptype]
-            for interval in merged(intervals):
+            sources = (
+                dict.fromkeys(("provider", "type", "starts_at", "ends_at"), mark) if mark else {}
+            )
+            for starts_at, ends_at in _published(tuple(group), scope.today):
                 attrs = {
                     "provider": code,
                     "type": ptype,
-                    "starts_at": stamp(interval.starts_at),
-                    "ends_at": stamp(interval.ends_at),
+                    "starts_at": starts_at,
+                    "ends_at": ends_at,
                 }
-                sources = dict.fromkeys(attrs, mark) if mark else {}
-                key = f"{code}@{attrs['starts_at']}"
-                out.append(
-                    Resource(scope.address("preblock", key), "opus_preblock", attrs, sources)
-                )
+                address = scope.address("preblock", f"{code}@{starts_at}")
+                out.append(Resource(address, "opus_preblock", attrs, sources))
     return out
+
+
+@lru_cache(maxsize=1024)
+def _published(rules: tuple[Rule, ...], today: date) -> tuple[tuple[str, str], ...]:
+    """The (start, end) stamps the rules publish: shared by every provider with the same
+    rules, which in a chain is most of them."""
+    intervals = [interval for rule in rules for interval in expand(rule, today)]
+    return tuple((stamp(i.starts_at), stamp(i.ends_at)) for i in merged(intervals))
 
 
 def _rule(rule: Any) -> Rule:

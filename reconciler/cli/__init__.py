@@ -19,6 +19,7 @@ from reconciler.cli.demo_commands import demo_group
 from reconciler.cli.plan_commands import (
     apply_command,
     drift_command,
+    export_command,
     plan_command,
     show_command,
     unlock_command,
@@ -48,6 +49,7 @@ cli.add_command(apply_command)
 cli.add_command(show_command)
 cli.add_command(drift_command)
 cli.add_command(unlock_command)
+cli.add_command(export_command)
 cli.add_command(demo_group)
 
 

@@ -236,3 +236,22 @@ def unlock_command(path: Path, force: bool, accounts: tuple[str, ...]) -> int:
             f"account {name}: " + (f"cleared the lock of {holder}" if holder else "was not locked")
         )
     return 0
+
+
+@click.command("export")
+@path_argument
+@click.option(
+    "--out", required=True, type=click.Path(path_type=Path, file_okay=False),
+    help="Directory for the new reconciler.yaml (must not hold one).",
+)  # fmt: skip
+def export_command(path: Path, out: Path) -> int:
+    """Write a config from the live systems the config at PATH reaches: it validates, and a
+    plan from it shows no changes. Publishing rules are kept from PATH only where the
+    reconciler placed the preblocks."""
+    from reconciler.export import export  # noqa: PLC0415
+
+    done = export(path, out)
+    accounts = f"{done.accounts} account" + ("s" if done.accounts != 1 else "")
+    click.echo(f"wrote {done.path}: {accounts}, {done.objects} objects read live")
+    click.echo(f"next: reconciler plan {out}")
+    return 0

@@ -116,10 +116,11 @@ def redact(text: str) -> str:
 class Secret:
     """A secret value held by reference. Shows as `(sensitive)`; `reveal()` gives the value."""
 
-    __slots__ = ("_value", "reference")
+    __slots__ = ("_value", "file", "reference")
 
-    def __init__(self, reference: str, value: str | None) -> None:
+    def __init__(self, reference: str, value: str | None, file: Path | None = None) -> None:
         self.reference = reference
+        self.file = file  # for ${file:…}: the file, wherever the config that named it is
         self._value = value
         if value is not None and len(value) >= 3:
             _RESOLVED_SECRETS.add(value)
@@ -167,10 +168,11 @@ def _validate_secret(value: Any, info: ValidationInfo) -> Secret:
             "give a reference like ${env:NAME} or ${file:path}",
             "secret",
         )
+    file = Path(os.path.normpath(_base_dir(ref) / ref.name)) if ref.kind == "file" else None
     if not _should_resolve(info):
-        return Secret(ref.label, None)
+        return Secret(ref.label, None, file)
     try:
-        return Secret(ref.label, resolve(ref))
+        return Secret(ref.label, resolve(ref), file)
     except ValueError as e:
         raise Invalid(str(e), "secret") from None
 

@@ -1,0 +1,55 @@
+"""export writes a config that validates and plans empty, and reads back what it wrote."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from support import RunCli
+
+from reconciler.config import load_config
+from reconciler.config.loader import to_data
+from reconciler.config.yaml12 import parse
+from reconciler.demo.workspace import init
+from reconciler.export.yaml_out import dump
+
+
+def test_yaml_out_reads_back_exactly() -> None:
+    data = {
+        "country": "NO",
+        "flags": ["on", "yes", "010", True, None, 1.5],
+        "odd key": {"- Undersøkelse": {"category": "0150"}},
+        "rules": [{"days": ["mon-fri"], "hours": ["08:00-11:00"]}],
+        "empty": {},
+    }
+    node = parse(dump(data), "x.yaml")
+    assert node is not None
+    back = to_data(node)
+    assert back["country"] == "NO" and back["flags"][:3] == ["on", "yes", "010"]
+    assert back["flags"][3:] == [True, None, 1.5]
+    assert back["odd key"]["- Undersøkelse"]["category"] == "0150"
+    assert back["rules"][0]["hours"] == ["08:00-11:00"]
+
+
+def test_export_after_apply_plans_empty(cli: RunCli, tmp_path: Path) -> None:
+    workspace = init(tmp_path / "demo")
+    config = workspace.config.parent
+    assert cli("apply", config, "--auto-approve").code == 0
+    with sqlite3.connect(workspace.database) as c:  # staff change a type in the GUI
+        c.execute("UPDATE appointment_types SET move_max_days = 7 WHERE name = 'Fylling'")
+    out = tmp_path / "exported"
+    result = cli("export", config, "--out", out)
+    assert result.code == 0, result.err
+    assert "1 account" in result.out
+    exported = load_config(out)
+    opus = exported.config.accounts["demo"].databases["opus"].opus
+    assert opus.appointment_types["Fylling"].move_max_days == 7  # staff types too
+    assert set(opus.preblock_types) == {"Internett e-time", "Møte", "Lunsj"}
+    provider = next(iter(exported.config.accounts["demo"].clinics.values())).providers
+    assert all(p.publishing for p in provider.values())  # the reconciler placed their preblocks
+    assert cli("validate", out).code == 0
+    plan = cli("plan", out, "--detailed-exitcode")
+    assert plan.code == 0, plan.out
+    again = cli("export", config, "--out", out)
+    assert again.code == 1
+    assert "exists already" in again.err

@@ -13,8 +13,9 @@ demo: $(STAMP)
 	$(BIN)/reconciler demo init .demo
 	$(BIN)/reconciler validate .demo/config
 	$(BIN)/reconciler lint .demo/config
-	$(BIN)/reconciler validate examples/chain
-	$(BIN)/reconciler lint examples/chain
+	$(BIN)/reconciler plan .demo/config --out .demo/plan.json
+	$(BIN)/reconciler apply .demo/plan.json
+	$(BIN)/reconciler plan .demo/config --detailed-exitcode
 
 test: $(STAMP)
 	scripts/test

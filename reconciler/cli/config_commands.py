@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from reconciler.cli.report import FORMATS, emit_json, emit_problems, problem_json
+from reconciler.cli.report import FORMATS, emit_json, emit_problems
 from reconciler.config import LoadedConfig, lint, load_config
 from reconciler.config.schema import SCHEMAS, stale_schemas, write_schemas
 from reconciler.errors import ConfigError, Problem, Severity
@@ -48,7 +48,7 @@ def _report(problems: list[Problem], fmt: str, *, ok: bool, files: list[str]) ->
                 "ok": ok,
                 "files": files,
                 "summary": {s.value: counts.get(s.value, 0) for s in Severity},
-                "problems": [problem_json(p) for p in problems],
+                "problems": [p.as_json() for p in problems],
             }
         )
     else:

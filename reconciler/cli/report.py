@@ -39,18 +39,6 @@ def problem_line(problem: Problem, *, with_severity: bool, color: bool) -> str:
     return f"{where}{label}: {message} [{problem.code}]"
 
 
-def problem_json(problem: Problem) -> dict[str, Any]:
-    mark = problem.mark
-    return {
-        "file": mark.file if mark else None,
-        "line": mark.line if mark else None,
-        "column": mark.col if mark else None,
-        "severity": problem.severity.value,
-        "code": problem.code,
-        "message": problem.message,
-    }
-
-
 def github_line(problem: Problem) -> str:
     level = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}[
         problem.severity

@@ -38,18 +38,6 @@ def _change_json(change: Change) -> dict[str, Any]:
     }
 
 
-def _problem_json(problem: Problem) -> dict[str, Any]:
-    mark = problem.mark
-    return {
-        "file": mark.file if mark else None,
-        "line": mark.line if mark else None,
-        "column": mark.col if mark else None,
-        "severity": problem.severity.value,
-        "code": problem.code,
-        "message": problem.message,
-    }
-
-
 def _summary(counts: Any) -> dict[str, int]:
     return {a.value: counts.get(a, 0) for a in Action}
 
@@ -71,7 +59,7 @@ def to_json(plan: Plan) -> dict[str, Any]:
                 "live_fingerprint": a.live_fingerprint,
                 "refused": a.refused,
                 "summary": _summary(a.counts()),
-                "problems": [_problem_json(p) for p in a.problems],
+                "problems": [p.as_json() for p in a.problems],
                 "changes": [_change_json(c) for c in a.changes],
             }
             for a in plan.accounts

@@ -92,3 +92,39 @@ class UsageError(ReconcilerError):
 
 class DatabaseError(ReconcilerError):
     """An Opus database could not be reached, refused the login, or failed an operation."""
+
+
+class CertificateError(ReconcilerError):
+    """The client certificate (PKCS#12) cannot be used: unreadable, wrong password, expired."""
+
+
+class CertificateRejected(CertificateError):
+    """The booking site refused the client certificate: during the TLS handshake (unknown
+    issuer, expired, missing) or because it is not the certificate activated for the account."""
+
+
+class SiteError(ReconcilerError):
+    """The booking site could not be reached or refused a request. `status` is the HTTP
+    status when there was a response, `code` the site's stable problem code."""
+
+    def __init__(self, message: str, hint: str = "", *, status: int | None = None, code: str = ""):
+        super().__init__(message, hint)
+        self.status = status
+        self.code = code
+
+
+class SiteUnavailable(SiteError):
+    """No connection, a timeout, or a server error that outlasted the retries."""
+
+
+class AccountKeyRejected(SiteError):
+    """The site refused the account key (401)."""
+
+
+class SiteConflict(SiteError):
+    """The request conflicts with the site's current state (409, 412): the time is taken, a
+    token is stale, or another service is online for the account."""
+
+
+class SiteRejected(SiteError):
+    """Any other refusal (4xx) — the message carries the site's reason."""

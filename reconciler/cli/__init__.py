@@ -25,6 +25,7 @@ from reconciler.cli.plan_commands import (
     unlock_command,
 )
 from reconciler.cli.report import one_line, problem_line, use_color
+from reconciler.cli.site_commands import site_group
 from reconciler.config.values import redact
 from reconciler.errors import ConfigError, ReconcilerError
 
@@ -50,6 +51,7 @@ cli.add_command(show_command)
 cli.add_command(drift_command)
 cli.add_command(unlock_command)
 cli.add_command(export_command)
+cli.add_command(site_group)
 cli.add_command(demo_group)
 
 

@@ -1,0 +1,263 @@
+"""HTTP to the booking site: timeouts, retries with back-off, idempotency keys, and failures
+turned into errors that say what to do.
+
+- Every write (POST, PUT, PATCH, DELETE) carries an `Idempotency-Key`, the same on each retry,
+  so a retried write is recognised instead of done twice.
+- Retried, with the delays of `RetryPolicy`: connection errors and timeouts, and 500, 502,
+  503 and 504 (but not a site in maintenance mode, which is a state, not a hiccup).
+- Never retried: TLS refusals, which say something about the certificate, and 4xx.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import ssl
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from reconciler.config.values import redact
+from reconciler.errors import (
+    AccountKeyRejected,
+    CertificateRejected,
+    SiteConflict,
+    SiteError,
+    SiteRejected,
+    SiteUnavailable,
+)
+
+WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+RETRY_STATUSES = frozenset({500, 502, 503, 504})
+DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often and after what pauses (seconds) a failed call is tried again."""
+
+    delays: tuple[float, ...] = (0.5, 1.0, 2.0, 4.0)
+
+    @property
+    def attempts(self) -> int:
+        return len(self.delays) + 1
+
+
+NO_RETRY = RetryPolicy(delays=())
+
+# TLS alerts the site sends about the client certificate, and what they mean to the user.
+_CERTIFICATE_ALERTS = {
+    "CERTIFICATE_EXPIRED": "it has expired (or is not valid yet)",
+    "UNKNOWN_CA": "it was not issued by the site's certificate authority",
+    "CERTIFICATE_REQUIRED": "none was sent, and the site requires one",
+    "BAD_CERTIFICATE": "the site found it invalid",
+    "CERTIFICATE_UNKNOWN": "the site does not accept it",
+    "CERTIFICATE_REVOKED": "it has been revoked",
+    "UNSUPPORTED_CERTIFICATE": "the site does not support its kind",
+    "ACCESS_DENIED": "the site denied access with it",
+    "HANDSHAKE_FAILURE": "the TLS handshake failed (no acceptable certificate?)",
+}
+_CERTIFICATE_HINT = (
+    "use the certificate from the vendor's welcome e-mail (accounts.<name>.certificates), "
+    "or ask the vendor for a new one and activate it"
+)
+
+
+class _MaskNationalIds(logging.Filter):
+    """httpx logs request URLs at INFO; the vendor's paths and queries can hold national ids."""
+
+    _DIGITS = re.compile(r"\d{10,13}")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.args:
+            record.args = tuple(
+                self._DIGITS.sub("***", str(a)) if isinstance(a, httpx.URL | str) else a
+                for a in (record.args if isinstance(record.args, tuple) else (record.args,))
+            )
+        return True
+
+
+_httpx_log = logging.getLogger("httpx")
+if not any(isinstance(f, _MaskNationalIds) for f in _httpx_log.filters):
+    _httpx_log.addFilter(_MaskNationalIds())
+
+
+class SiteTransport:
+    """One connection pool to one site. Thread-safe; close it (or use `with`)."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        verify: ssl.SSLContext | bool = True,
+        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        limits: httpx.Limits | None = None,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.retry = retry if retry is not None else RetryPolicy()
+        self._sleep = sleep
+        self._client = httpx.Client(
+            base_url=self.base_url,
+            verify=verify,
+            timeout=timeout,
+            limits=limits or httpx.Limits(max_connections=100, max_keepalive_connections=20),
+            transport=transport,
+            headers={"Accept": "application/json"},
+        )
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.base_url).netloc or self.base_url
+
+    def close(self) -> None:
+        self._client.close()
+
+    def __enter__(self) -> SiteTransport:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json_body: Any = None,
+        params: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> httpx.Response:
+        """Send with retries; the response if 2xx, else the matching SiteError."""
+        sent_headers = dict(headers or {})
+        if method in WRITES:
+            sent_headers.setdefault("Idempotency-Key", str(uuid.uuid4()))
+        content = None
+        if json_body is not None:
+            content = json.dumps(json_body).encode("utf-8")
+            sent_headers["Content-Type"] = "application/json"
+        last: SiteError | CertificateRejected | None = None
+        for attempt in range(self.retry.attempts):
+            if attempt:
+                self._sleep(self.retry.delays[attempt - 1])
+            try:
+                response = self._client.request(
+                    method, path, content=content, params=params, headers=sent_headers
+                )
+            except httpx.TransportError as e:
+                last = self._transport_failure(e)
+                if isinstance(last, CertificateRejected | SiteRejected):
+                    raise last from None
+                continue
+            if response.status_code < 400:
+                return response
+            last = failure(response, self.host)
+            code = getattr(last, "code", "")
+            if response.status_code in RETRY_STATUSES and code != "maintenance-mode":
+                continue
+            raise last
+        assert last is not None
+        raise last
+
+    def _transport_failure(self, error: httpx.TransportError) -> SiteError | CertificateRejected:
+        ssl_error = _ssl_cause(error)
+        if ssl_error is not None:
+            reason = (getattr(ssl_error, "reason", None) or "").upper()
+            if "CERTIFICATE_VERIFY_FAILED" in reason or isinstance(
+                ssl_error, ssl.SSLCertVerificationError
+            ):
+                return SiteRejected(
+                    f"the booking site at {self.host} has a certificate this machine does not "
+                    "trust",
+                    "check site_url; for a private site, point SSL_CERT_FILE at its CA",
+                )
+            for alert, meaning in _CERTIFICATE_ALERTS.items():
+                if alert in reason:
+                    return CertificateRejected(
+                        f"the booking site at {self.host} refused the client certificate: "
+                        f"{meaning}",
+                        _CERTIFICATE_HINT,
+                    )
+        if isinstance(error, httpx.TimeoutException):
+            what = "did not answer in time"
+        elif isinstance(error, httpx.ConnectError):
+            what = "cannot be reached"
+        else:
+            what = "broke off the connection"
+        detail = redact(str(error))[:200]
+        return SiteUnavailable(
+            f"the booking site at {self.host} {what}" + (f" ({detail})" if detail else ""),
+            "check site_url and the network; if the site is down, try again later",
+        )
+
+
+def _ssl_cause(error: BaseException) -> ssl.SSLError | None:
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, ssl.SSLError):
+            return current
+        current = current.__cause__ or current.__context__
+    return None
+
+
+def failure(response: httpx.Response, host: str) -> SiteError | CertificateRejected:
+    """The SiteError for a refusal, with the site's own reason and advice when it gave one."""
+    problem = _problem(response)
+    status = response.status_code
+    code = str(problem.get("code", ""))
+    detail = redact(_reason(problem) or response.reason_phrase or f"HTTP {status}")
+    hint = redact(str(problem.get("hint", "")))
+    message = f"the booking site at {host} refused the request: {detail}"
+    if status == 401 and code.startswith("account-key"):
+        return AccountKeyRejected(
+            f"the booking site at {host} did not accept the account key",
+            "check accounts.<name>.key: it must be the key from the vendor's welcome e-mail",
+            status=status,
+            code=code,
+        )
+    if status == 401:
+        return AccountKeyRejected(message, hint, status=status, code=code)
+    if status == 403 and code.startswith("certificate"):
+        return CertificateRejected(
+            f"the booking site at {host} refused the client certificate: {detail}", hint
+        )
+    if status in (409, 412):
+        return SiteConflict(message, hint or "read again and retry", status=status, code=code)
+    if status >= 500:
+        return SiteUnavailable(
+            f"the booking site at {host} failed: {detail}",
+            hint or "try again later",
+            status=status,
+            code=code,
+        )
+    return SiteRejected(message, hint, status=status, code=code)
+
+
+def _reason(problem: dict[str, Any]) -> str:
+    """The problem's detail, or its field errors when it lists them."""
+    errors = [e for e in problem.get("errors") or [] if isinstance(e, dict)]
+    if not errors:
+        return str(problem.get("detail") or "")
+    listed = "; ".join(f"{e.get('field')}: {e.get('message')}" for e in errors[:3])
+    more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
+    return listed + more
+
+
+def _problem(response: httpx.Response) -> dict[str, Any]:
+    if "json" not in response.headers.get("content-type", ""):
+        return {}
+    try:
+        document = response.json()
+    except ValueError:
+        return {}
+    return document if isinstance(document, dict) else {}

@@ -1,0 +1,128 @@
+"""The reference booking site as an ASGI app (Starlette).
+
+    /api/backend/v1/…                   the Online Client's API: account key, then token
+    /api/public/v1/…                    the patients' API; the site is the Host's first label
+    /sites/{subdomain}/api/public/v1/…  the same, for a bare address (127.0.0.1, tests, demo)
+    /api/dev/v1/outbox                   only with dev=True
+
+Every refusal is problem+json; anything unexpected is a 500 problem without a traceback. The
+access log names the endpoint, never the path or query (which may hold a national id).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import MutableMapping
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.routing import BaseRoute, Mount
+
+from reconciler.site import (
+    backend_api,
+    booking_api,
+    browse,
+    changes_api,
+    confirm_api,
+    dev_api,
+    events,
+    masterdata,
+    reservations_api,
+    subdomain,
+    timeslots,
+)
+from reconciler.site.accounts import SiteContext
+from reconciler.site.http import MAX_BODY_BYTES
+from reconciler.site.problems import (
+    Problem,
+    handle_http_exception,
+    handle_problem,
+    handle_unexpected_response,
+)
+from reconciler.site.store import Store
+from reconciler.site.times import Clock, local_now
+
+access_log = logging.getLogger("reconciler.site.access")
+
+BACKEND_ROUTES: list[BaseRoute] = [
+    *backend_api.ROUTES,
+    *masterdata.ROUTES,
+    *subdomain.ROUTES,
+    *timeslots.ROUTES,
+    *events.ROUTES,
+]
+PUBLIC_ROUTES: list[BaseRoute] = [
+    *browse.ROUTES,
+    *reservations_api.ROUTES,
+    *booking_api.ROUTES,
+    *changes_api.ROUTES,
+    *confirm_api.ROUTES,
+]
+
+
+class Guard:
+    """Outermost: turns an unexpected exception into a 500 problem (if nothing was sent yet)
+    and writes one access-log line per request."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        state = {"started": False, "status": 500}
+
+        async def watch(message: MutableMapping[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                state["started"] = True
+                state["status"] = message["status"]
+            await send(message)
+
+        began = time.perf_counter()
+        try:
+            await self.app(scope, receive, watch)
+        except Exception as exc:
+            response = handle_unexpected_response(scope, exc)
+            if not state["started"]:
+                await response(scope, receive, watch)
+        finally:
+            endpoint = getattr(scope.get("endpoint"), "__name__", "-")
+            access_log.info(
+                "%s %s %s %.1fms",
+                scope["method"],
+                endpoint,
+                state["status"],
+                (time.perf_counter() - began) * 1000,
+            )
+
+
+def create_app(
+    store: Store | str | os.PathLike[str],
+    *,
+    dev: bool = False,
+    require_client_certificate: bool = False,
+    clock: Clock = local_now,
+) -> Starlette:
+    """The site over `store` (a Store, or the path of its SQLite file)."""
+    if not isinstance(store, Store):
+        store = Store(store, clock)
+    routes: list[BaseRoute] = [
+        Mount("/api/backend/v1", routes=BACKEND_ROUTES),
+        Mount("/api/public/v1", routes=PUBLIC_ROUTES),
+        Mount("/sites/{subdomain}/api/public/v1", routes=PUBLIC_ROUTES),
+    ]
+    if dev:
+        routes.append(Mount("/api/dev/v1", routes=dev_api.ROUTES))
+    app = Starlette(
+        routes=routes,
+        middleware=[Middleware(Guard)],
+        exception_handlers={Problem: handle_problem, HTTPException: handle_http_exception},
+        max_body_size=MAX_BODY_BYTES,
+    )
+    app.state.site = SiteContext(store, dev, require_client_certificate)
+    return app

@@ -1,0 +1,63 @@
+"""The site in a background thread of this process, on a loopback port the OS chooses: for
+integration tests and the demo, which talk to it over a real socket.
+
+    with BackgroundSite("site.db", dev=True) as site:
+        … site.url …
+
+Waits for the server to listen (an event, not a poll) and stops it cleanly.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+
+from reconciler.site.server import TlsFiles, site_server
+from reconciler.site.store import Store
+from reconciler.site.times import Clock, local_now
+
+
+class BackgroundSite:
+    def __init__(
+        self,
+        store: Store | str | os.PathLike[str],
+        *,
+        dev: bool = False,
+        tls: TlsFiles | None = None,
+        clock: Clock = local_now,
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ) -> None:
+        self.store = store if isinstance(store, Store) else Store(store, clock)
+        self.tls = tls
+        self.host = host
+        self.port = port
+        self._server = site_server(self.store, host=host, port=port, dev=dev, tls=tls, clock=clock)
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        return f"{'https' if self.tls else 'http'}://{self.host}:{self.port}"
+
+    def start(self, timeout: float = 30) -> BackgroundSite:
+        self._thread = threading.Thread(target=self._server.run, name="booking-site", daemon=True)
+        self._thread.start()
+        if not self._server.ready.wait(timeout) or not self._server.started:
+            raise RuntimeError(f"the booking site did not start on {self.host}:{self.port}")
+        self.port = self._server.port
+        return self
+
+    def stop(self, timeout: float = 30) -> None:
+        if self._thread is None:
+            return
+        self._server.should_exit = True
+        self._thread.join(timeout)
+        if self._thread.is_alive():
+            raise RuntimeError("the booking site did not stop")
+        self._thread = None
+
+    def __enter__(self) -> BackgroundSite:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

@@ -1,0 +1,249 @@
+"""Public API: booking (POST /bookings) and a patient's own bookings
+(GET /patients/{pid}/bookings), with the vendor's v1 paths and DTOs.
+
+A booking counts once its one-time code is confirmed (POST /confirmations/{ChallengeId}):
+until then the answer is 202 with the challenge and the time is held. With SkipConfirmation on
+it counts at once and the answer is the vendor's: the booking's id (201). With `reservationId`
+the caller's reservation becomes the booking in place, so the time is never free between.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from reconciler.site.accounts import Account, context, open_site, require_enabled
+from reconciler.site.catalog import Catalog, public_clinic_id
+from reconciler.site.challenges import CODE_TTL, open_challenge
+from reconciler.site.holds import Slot, claim, hold, is_active, resolve
+from reconciler.site.http import Query, body_as, respond, run
+from reconciler.site.idempotency import idempotent
+from reconciler.site.outcomes import finish_booking
+from reconciler.site.patients import Patient, national_id_digits, public_patient, validate
+from reconciler.site.problems import Problem
+from reconciler.site.public_models import BookingDTO
+from reconciler.site.sessions import session_patient
+from reconciler.site.settings import INFO_REQUIRES_LOGIN
+from reconciler.site.store import Store
+from reconciler.site.times import to_text
+
+
+@dataclass(frozen=True)
+class NewBooking:
+    """A booking request, checked against the form and the session."""
+
+    body: BookingDTO
+    patient: Patient
+    patient_key: str
+    reservation_id: int | None
+    details: dict[str, Any]
+
+
+async def post_booking(request: Request) -> Response:
+    account = await run(open_site, request)
+    require_enabled(account.settings.FlexibilitySettings.NewBookingEnabled, "booking online")
+    store = context(request).store
+    logged_in = await run(session_patient, request, store, account.id)
+    _check_login_rule(account, logged_in)
+    body = await body_as(request, BookingDTO)
+    query = Query(request, "reservationId", "notifyPatient", "activatePatient")
+    query.boolean("activatePatient", False)
+    new = _checked(
+        store,
+        account,
+        body,
+        logged_in,
+        reservation_id=query.integer("reservationId", low=1),
+        notify=query.boolean("notifyPatient", True),
+    )
+    return await idempotent(request, store, account.id, lambda: run(_book, store, account, new))
+
+
+def _check_login_rule(account: Account, logged_in: str | None) -> None:
+    if account.settings.FlexibilitySettings.NewBookingRequireLogin and logged_in is None:
+        text = account.settings.MediaSettings.TextContainer.get(INFO_REQUIRES_LOGIN)
+        raise Problem(
+            401,
+            "login-required",
+            text or "booking on this site requires logging in first",
+            "log in by SMS code: POST /api/public/v1/auth/patient/login",
+        )
+
+
+def _checked(
+    store: Store,
+    account: Account,
+    body: BookingDTO,
+    logged_in: str | None,
+    *,
+    reservation_id: int | None,
+    notify: bool,
+) -> NewBooking:
+    flexibility = account.settings.FlexibilitySettings
+    patient = validate(body.Patient, account.settings, account.culture, "body.Patient")
+    patient_key = store.patient_key(patient.digits)
+    if logged_in is not None and logged_in != patient_key:
+        raise Problem(
+            403, "not-this-patient", "you are logged in as another patient", "book for yourself"
+        )
+    if body.CampaignCode and not flexibility.RegistrationSettings.CampaignCodeEnabled:
+        raise _not_on_form("CampaignCode")
+    if body.FreeTextMessage and not flexibility.UserMessageInputEnabled:
+        raise _not_on_form("FreeTextMessage")
+    details = {
+        "CampaignCode": body.CampaignCode,
+        "FreeTextMessage": body.FreeTextMessage,
+        "CategoryDescription": body.CategoryDescription,
+        "CategoryCode": body.CategoryCode,
+        "_logged_in": logged_in is not None,
+        "_notify": notify,
+    }
+    return NewBooking(body, patient, patient_key, reservation_id, details)
+
+
+def _book(store: Store, account: Account, new: NewBooking) -> Response:
+    now = store.now()
+    flexibility = account.settings.FlexibilitySettings
+    skip = flexibility.SkipConfirmation
+    fields: dict[str, Any] = {
+        "status": "confirmed" if skip else "pending",
+        "now": now,
+        "expires": None if skip else now + CODE_TTL,
+        "patient_key": new.patient_key,
+        "patient": new.patient.record,
+        "details": new.details,
+    }
+    with store.write() as db:
+        slot = resolve(Catalog.load(db, account.id), new.body.TimeSlot, account.settings, now)
+        if new.reservation_id is not None:
+            hold_id = _take_reservation(db, account, new.reservation_id, slot, fields)
+        else:
+            hold_id = claim(db, account.id, slot, **fields)
+        if skip:
+            finish_booking(db, store, account, hold_id)
+            return respond(hold_id, 201)
+        challenge = open_challenge(
+            db,
+            store,
+            account.id,
+            "book",
+            hold_id=hold_id,
+            patient_key=new.patient_key,
+            mobile=new.patient.mobile,
+            email=new.patient.email if flexibility.UseCodeChallange else None,
+        )
+    return respond(challenge, 202)
+
+
+def _not_on_form(name: str) -> Problem:
+    return Problem(
+        422,
+        "invalid-patient",
+        f"{name} is not on this site's form",
+        f"leave {name} out",
+        errors=[{"field": f"body.{name}", "message": f"{name} is not on this site's form"}],
+    )
+
+
+def _take_reservation(
+    db: sqlite3.Connection,
+    account: Account,
+    reservation_id: int,
+    slot: Slot,
+    fields: dict[str, Any],
+) -> int:
+    """Turn the caller's reservation into the booking, in place (no moment when it is free)."""
+    row = hold(db, account.id, reservation_id)
+    now: datetime = fields["now"]
+    if row is None or row["status"] != "reserved" or not is_active(row, now):
+        raise Problem(
+            410,
+            "reservation-lapsed",
+            "the reservation has lapsed or does not exist",
+            "reserve the time again",
+        )
+    same = (
+        row["database_id"] == slot.database_id
+        and row["clinician_id"] == slot.clinician_id
+        and row["treatment_id"] == slot.treatment_id
+        and row["start_at"] == to_text(slot.interval.start)
+        and row["end_at"] == to_text(slot.interval.end)
+    )
+    if not same:
+        raise Problem(
+            409, "reservation-mismatch", "the reservation is for another time", "book that time"
+        )
+    expires = fields["expires"]
+    db.execute(
+        "UPDATE holds SET status = ?, expires_at = ?, patient_key = ?, patient = ?, details = ?,"
+        " updated_at = ? WHERE id = ?",
+        (
+            fields["status"],
+            to_text(expires) if expires else None,
+            fields["patient_key"],
+            json.dumps(fields["patient"]),
+            json.dumps(fields["details"]),
+            to_text(now),
+            reservation_id,
+        ),
+    )
+    return reservation_id
+
+
+async def patient_bookings(request: Request) -> Response:
+    account = await run(open_site, request)
+    flexibility = account.settings.FlexibilitySettings
+    require_enabled(flexibility.ViewBookingsEnabled, "showing bookings online")
+    store = context(request).store
+    logged_in = await run(session_patient, request, store, account.id)
+    if logged_in is None:
+        raise Problem(401, "login-required", "log in to see your bookings", "log in by SMS code")
+    digits = national_id_digits(str(request.path_params["pid"]), None, "path.pid", account.culture)
+    if store.patient_key(digits) != logged_in:
+        raise Problem(403, "not-this-patient", "you can see only your own bookings", "")
+    past = Query(request, "request.includePastBookings").boolean(
+        "request.includePastBookings", False
+    )
+    return respond(await run(_bookings_of, store, account, logged_in, past))
+
+
+def _bookings_of(
+    store: Store, account: Account, patient_key: str, past: bool
+) -> list[dict[str, Any]]:
+    with store.read() as db:
+        rows = db.execute(
+            "SELECT * FROM holds WHERE account_id = ? AND patient_key = ? AND status = 'confirmed'"
+            " AND (? OR end_at > ?) ORDER BY start_at",
+            (account.id, patient_key, past, store.now_text()),
+        ).fetchall()
+    return [_public_booking(r) for r in rows]
+
+
+def _public_booking(row: sqlite3.Row) -> dict[str, Any]:
+    details = json.loads(row["details"] or "{}")
+    booking: dict[str, Any] = {
+        "ID": row["id"],
+        "Patient": public_patient(json.loads(row["patient"] or "{}")),
+        "TimeSlot": {
+            "Start": row["start_at"],
+            "End": row["end_at"],
+            "ClinicID": public_clinic_id(row["clinic_id"], row["database_id"]),
+            "ClinicianID": row["clinician_id"],
+            "TreatmentID": row["treatment_id"],
+        },
+    }
+    booking.update({k: v for k, v in details.items() if v is not None and not k.startswith("_")})
+    return booking
+
+
+ROUTES = [
+    Route("/bookings", post_booking, methods=["POST"]),
+    Route("/patients/{pid}/bookings", patient_bookings, methods=["GET"]),
+]

@@ -1,0 +1,140 @@
+"""One-time codes: every patient action (book, move, cancel) and every SMS login waits for a
+six-digit code sent by SMS (and by e-mail too when UseCodeChallange is on), unless the site
+skips confirmation. A code lapses after CODE_TTL, and after MAX_ATTEMPTS wrong tries the
+challenge fails; either way the time it held is freed. Codes are kept only as hashes.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from reconciler.site import keys
+from reconciler.site.messages import Outbox
+from reconciler.site.problems import Problem
+from reconciler.site.store import Store
+from reconciler.site.times import to_text
+
+CODE_TTL = timedelta(minutes=10)
+MAX_ATTEMPTS = 5
+
+
+def open_challenge(
+    db: sqlite3.Connection,
+    store: Store,
+    account_id: str,
+    action: str,
+    *,
+    hold_id: int | None = None,
+    patient_key: str | None = None,
+    mobile: str | None,
+    email: str | None,
+    deliver: bool = True,
+) -> dict[str, Any]:
+    """Create a challenge and send its code; the response body telling the caller so.
+    With `deliver` false nothing is sent (a login for an unknown patient looks the same)."""
+    challenge_id = keys.new_id()
+    code = keys.new_code()
+    expires = store.now() + CODE_TTL
+    db.execute(
+        "INSERT INTO challenges (id, account_id, action, hold_id, patient_key, code_hash,"
+        " expires_at, state, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'open', ?)",
+        (
+            challenge_id,
+            account_id,
+            action,
+            hold_id,
+            patient_key,
+            keys.code_hash(code, challenge_id),
+            to_text(expires),
+            store.now_text(),
+        ),
+    )
+    minutes = int(CODE_TTL.total_seconds() // 60)
+    if deliver:
+        channels = Outbox(db, store, account_id).send_code(
+            action, code, mobile=mobile, email=email, minutes=minutes
+        )
+    else:
+        channels = ["sms"]
+    answer: dict[str, Any] = {
+        "ChallengeId": challenge_id,
+        "Action": action,
+        "Channels": channels,
+        "ExpiresAt": to_text(expires),
+        "AttemptsLeft": MAX_ATTEMPTS,
+    }
+    if hold_id is not None:
+        answer["BookingId"] = hold_id
+    return answer
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The outcome of a code: `challenge` when it matched, else `problem` to answer with
+    (after committing the attempt, so that wrong tries count)."""
+
+    challenge: sqlite3.Row | None
+    problem: Problem | None
+
+
+def check_code(
+    db: sqlite3.Connection, account_id: str, challenge_id: str, code: str, now: datetime
+) -> Verdict:
+    row = db.execute(
+        "SELECT * FROM challenges WHERE id = ? AND account_id = ?", (challenge_id, account_id)
+    ).fetchone()
+    if row is None:
+        raise Problem(404, "not-found", "no such confirmation", "start the action again")
+    if row["state"] != "open":
+        raise Problem(
+            410,
+            "challenge-closed",
+            "this confirmation is already used or has failed",
+            "start the action again to get a new code",
+        )
+    if row["expires_at"] <= to_text(now):
+        _fail(db, row, now)
+        return Verdict(
+            None,
+            Problem(410, "code-expired", "the code has expired", "start again to get a new code"),
+        )
+    if not keys.codes_match(code, challenge_id, row["code_hash"]):
+        attempts = row["attempts"] + 1
+        db.execute("UPDATE challenges SET attempts = ? WHERE id = ?", (attempts, challenge_id))
+        if attempts >= MAX_ATTEMPTS:
+            _fail(db, row, now)
+            return Verdict(
+                None,
+                Problem(
+                    429,
+                    "too-many-attempts",
+                    "too many wrong codes; this confirmation is closed",
+                    "start again to get a new code",
+                ),
+            )
+        left = MAX_ATTEMPTS - attempts
+        return Verdict(
+            None,
+            Problem(
+                422,
+                "wrong-code",
+                f"the code is wrong; {left} attempt{'s' if left != 1 else ''} left",
+                "check the latest code sent to you",
+                extra={"AttemptsLeft": left},
+            ),
+        )
+    db.execute("UPDATE challenges SET state = 'done' WHERE id = ?", (challenge_id,))
+    return Verdict(row, None)
+
+
+def _fail(db: sqlite3.Connection, row: sqlite3.Row, now: datetime) -> None:
+    db.execute("UPDATE challenges SET state = 'failed' WHERE id = ?", (row["id"],))
+    if row["hold_id"] is not None and row["action"] in ("book", "move"):
+        db.execute(
+            "UPDATE holds SET status = 'released', updated_at = ?"
+            " WHERE id = ? AND status = 'pending'",
+            (to_text(now), row["hold_id"]),
+        )

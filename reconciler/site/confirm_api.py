@@ -1,0 +1,105 @@
+"""Public API: confirming an action with its one-time code, and logging in by SMS code.
+
+Login works only with both "login" and "SMS login" on (one does not work without the other).
+A login for a patient the site does not know answers exactly like one for a known patient —
+the code simply never arrives — so the site does not tell who has booked here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from reconciler.site.accounts import Account, context, open_site
+from reconciler.site.challenges import Verdict, check_code, open_challenge
+from reconciler.site.http import body_as, respond, run
+from reconciler.site.idempotency import idempotent
+from reconciler.site.outcomes import finish_booking, finish_cancel, finish_move
+from reconciler.site.patients import national_id_digits
+from reconciler.site.problems import Problem
+from reconciler.site.public_models import Confirmation, PatientLogin
+from reconciler.site.sessions import open_session
+from reconciler.site.store import Store
+
+FINISH = {"book": finish_booking, "move": finish_move, "cancel": finish_cancel}
+STATUS = {"book": "confirmed", "move": "moved", "cancel": "cancelled", "login": "logged-in"}
+
+
+async def confirm(request: Request) -> Response:
+    account = await run(open_site, request)
+    challenge_id = str(request.path_params["ChallengeId"])
+    if not (len(challenge_id) == 32 and challenge_id.isalnum() and challenge_id.isascii()):
+        raise Problem(404, "not-found", "no such confirmation", "start the action again")
+    body = await body_as(request, Confirmation)
+    store = context(request).store
+    return await idempotent(
+        request, store, account.id, lambda: run(_confirm, store, account, challenge_id, body.Code)
+    )
+
+
+def _confirm(store: Store, account: Account, challenge_id: str, code: str) -> Response:
+    with store.write() as db:
+        verdict: Verdict = check_code(db, account.id, challenge_id, code, store.now())
+        if verdict.challenge is None:
+            result: dict[str, Any] | None = None
+        else:
+            challenge = verdict.challenge
+            action = challenge["action"]
+            result = {"Action": action, "Status": STATUS[action]}
+            if action == "login":
+                result.update(open_session(db, store, account.id, challenge["patient_key"]))
+            else:
+                FINISH[action](db, store, account, challenge["hold_id"])
+                result["BookingId"] = challenge["hold_id"]
+    if verdict.problem is not None:
+        raise verdict.problem
+    return respond(result)
+
+
+async def login(request: Request) -> Response:
+    account = await run(open_site, request)
+    flexibility = account.settings.FlexibilitySettings
+    if not (flexibility.LoginEnabled and flexibility.LoginSMSEnabled):
+        raise Problem(
+            403,
+            "login-disabled",
+            "this site has no login (it needs both login and SMS login on)",
+            "book without logging in",
+        )
+    body = await body_as(request, PatientLogin)
+    digits = national_id_digits(
+        body.PatientPersonalIdentification,
+        body.PersonalNumber,
+        "body.PatientPersonalIdentification",
+        account.culture,
+    )
+    store = context(request).store
+    return await run(_login, store, account, store.patient_key(digits))
+
+
+def _login(store: Store, account: Account, patient_key: str) -> Response:
+    with store.write() as db:
+        known = db.execute(
+            "SELECT mobile FROM patients WHERE account_id = ? AND patient_key = ?",
+            (account.id, patient_key),
+        ).fetchone()
+        challenge = open_challenge(
+            db,
+            store,
+            account.id,
+            "login",
+            patient_key=patient_key,
+            mobile=known["mobile"] if known else None,
+            email=None,
+            deliver=known is not None and known["mobile"] is not None,
+        )
+    return respond(challenge, 202)
+
+
+ROUTES = [
+    Route("/confirmations/{ChallengeId}", confirm, methods=["POST"]),
+    Route("/auth/patient/login", login, methods=["POST"]),
+]

@@ -1,0 +1,59 @@
+"""Public API: reservations, the vendor's temporary holds on a slot (PUT /reservations,
+DELETE /reservations/{ReservationId}). A reservation lapses after RESERVATION_TTL; booking with
+`reservationId` turns it into the booking in place (see booking_api)."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from reconciler.site.accounts import Account, context, open_site, require_enabled
+from reconciler.site.catalog import Catalog
+from reconciler.site.holds import RESERVATION_TTL, claim, hold, is_active, resolve, set_status
+from reconciler.site.http import body_as, path_int, respond, run
+from reconciler.site.idempotency import idempotent
+from reconciler.site.problems import Problem
+from reconciler.site.public_models import TimeSlotDTO
+from reconciler.site.store import Store
+from reconciler.site.times import to_text
+
+
+async def put_reservation(request: Request) -> Response:
+    account = await run(open_site, request)
+    require_enabled(account.settings.FlexibilitySettings.NewBookingEnabled, "booking online")
+    slot = await body_as(request, TimeSlotDTO)
+    store = context(request).store
+    return await idempotent(request, store, account.id, lambda: run(_reserve, store, account, slot))
+
+
+def _reserve(store: Store, account: Account, slot: TimeSlotDTO) -> Response:
+    now = store.now()
+    expires = now + RESERVATION_TTL
+    with store.write() as db:
+        resolved = resolve(Catalog.load(db, account.id), slot, account.settings, now)
+        hold_id = claim(db, account.id, resolved, status="reserved", now=now, expires=expires)
+    return respond(hold_id, headers={"X-Reservation-Expires-At": to_text(expires)})
+
+
+async def delete_reservation(request: Request) -> Response:
+    account = await run(open_site, request)
+    reservation_id = path_int(request, "ReservationId")
+    store = context(request).store
+    return await run(_release, store, account, reservation_id)
+
+
+def _release(store: Store, account: Account, reservation_id: int) -> Response:
+    now = store.now()
+    with store.write() as db:
+        row = hold(db, account.id, reservation_id)
+        if row is None or row["status"] != "reserved" or not is_active(row, now):
+            raise Problem(404, "not-found", "no such reservation (or it has lapsed)", "")
+        set_status(db, reservation_id, "released", now)
+    return respond({})
+
+
+ROUTES = [
+    Route("/reservations", put_reservation, methods=["PUT"]),
+    Route("/reservations/{ReservationId}", delete_reservation, methods=["DELETE"]),
+]

@@ -1,0 +1,195 @@
+-- The reference booking site's store (SQLite). Times are the clinic's local time as ISO text
+-- (sorts in time order); certificate dates are UTC. Secrets are kept only as hashes.
+
+CREATE TABLE IF NOT EXISTS meta (
+    name  TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS accounts (
+    id               TEXT PRIMARY KEY,          -- the vendor's AccountId (uuid)
+    key_hash         TEXT NOT NULL UNIQUE,      -- scrypt of the account key with the store's salt
+    subdomain        TEXT NOT NULL UNIQUE,
+    culture          TEXT NOT NULL,
+    created_at       TEXT NOT NULL,
+    settings         TEXT NOT NULL,             -- JSON: the Subdomain document's settings
+    settings_version INTEGER NOT NULL DEFAULT 1,
+    events_acked     INTEGER NOT NULL DEFAULT 0 -- the booking feed's acknowledged cursor
+);
+
+CREATE TABLE IF NOT EXISTS certificates (       -- the activated client certificate, one per account
+    account_id      TEXT PRIMARY KEY REFERENCES accounts (id),
+    thumbprint      TEXT NOT NULL,              -- SHA-1 of the DER, upper-case hex (vendor style)
+    sha256          TEXT NOT NULL,
+    serial_number   TEXT NOT NULL,
+    subject         TEXT NOT NULL,
+    effective_date  TEXT NOT NULL,
+    expiration_date TEXT NOT NULL,
+    raw_data        BLOB NOT NULL,
+    activated_at    TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS tokens (             -- backend API tokens, bound to a certificate
+    token_hash TEXT PRIMARY KEY,
+    account_id TEXT NOT NULL REFERENCES accounts (id),
+    thumbprint TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS databases (
+    account_id         TEXT NOT NULL REFERENCES accounts (id),
+    id                 TEXT NOT NULL,           -- OpusDatabaseID (uuid)
+    name               TEXT NOT NULL,
+    active             INTEGER NOT NULL,
+    culture            TEXT,
+    version            TEXT,
+    client_version     TEXT,
+    target_state       INTEGER NOT NULL DEFAULT 0,
+    heartbeat_time     TEXT,
+    service_id         TEXT,
+    machine_name       TEXT,
+    masterdata_version INTEGER NOT NULL DEFAULT 0,
+    timeslot_version   INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (account_id, id)
+);
+
+CREATE TABLE IF NOT EXISTS entities (           -- clinics, clinicians and treatments per database
+    account_id  TEXT NOT NULL,
+    database_id TEXT NOT NULL,
+    kind        TEXT NOT NULL CHECK (kind IN ('clinic', 'clinician', 'treatment')),
+    id          INTEGER NOT NULL,
+    data        TEXT NOT NULL,
+    PRIMARY KEY (account_id, database_id, kind, id),
+    FOREIGN KEY (account_id, database_id) REFERENCES databases (account_id, id)
+);
+
+CREATE TABLE IF NOT EXISTS batches (            -- free time: AvailableTimeslotBatch
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    account_id   TEXT NOT NULL,
+    database_id  TEXT NOT NULL,
+    clinic_id    INTEGER NOT NULL,
+    clinician_id INTEGER NOT NULL,
+    start_at     TEXT NOT NULL,
+    end_at       TEXT NOT NULL,
+    row_version  INTEGER NOT NULL,
+    data         TEXT NOT NULL,                 -- JSON: AvailableTimes and Treatments
+    FOREIGN KEY (account_id, database_id) REFERENCES databases (account_id, id)
+);
+CREATE UNIQUE INDEX IF NOT EXISTS batches_by_key
+    ON batches (account_id, database_id, clinic_id, clinician_id, start_at, end_at);
+
+CREATE TABLE IF NOT EXISTS holds (              -- every claim on a provider's time
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    account_id   TEXT NOT NULL,
+    database_id  TEXT NOT NULL,
+    clinic_id    INTEGER NOT NULL,
+    clinician_id INTEGER NOT NULL,
+    treatment_id INTEGER NOT NULL,
+    start_at     TEXT NOT NULL,
+    end_at       TEXT NOT NULL,
+    status       TEXT NOT NULL
+        CHECK (status IN ('reserved', 'pending', 'confirmed', 'cancelled', 'moved', 'released')),
+    expires_at   TEXT,                          -- reserved and pending holds lapse then
+    replaces_id  INTEGER,                       -- a move: the booking this one replaces
+    patient_key  TEXT,                          -- keyed hash of the national id
+    patient      TEXT,                          -- JSON PatientDTO, for the clinic's feed only
+    details      TEXT,                          -- JSON: campaign code, message, category
+    created_at   TEXT NOT NULL,
+    updated_at   TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS holds_by_clinician
+    ON holds (account_id, database_id, clinician_id, start_at);
+CREATE INDEX IF NOT EXISTS holds_by_patient ON holds (account_id, patient_key);
+
+-- The last line of defence against double booking: no active hold may overlap another on the
+-- same provider's book, whatever the application does. "Active" is judged at the writer's time.
+CREATE TRIGGER IF NOT EXISTS holds_no_overlap_insert BEFORE INSERT ON holds
+WHEN NEW.status IN ('reserved', 'pending', 'confirmed')
+BEGIN
+    SELECT RAISE(ABORT, 'overlapping hold')
+    WHERE EXISTS (
+        SELECT 1 FROM holds h
+        WHERE h.account_id = NEW.account_id AND h.database_id = NEW.database_id
+          AND h.clinician_id = NEW.clinician_id
+          AND h.start_at < NEW.end_at AND h.end_at > NEW.start_at
+          AND h.id IS NOT coalesce(NEW.replaces_id, -1)
+          AND (h.status = 'confirmed'
+               OR (h.status IN ('reserved', 'pending') AND h.expires_at > NEW.updated_at))
+    );
+END;
+
+CREATE TRIGGER IF NOT EXISTS holds_no_overlap_update BEFORE UPDATE OF status ON holds
+WHEN NEW.status IN ('reserved', 'pending', 'confirmed') AND NEW.status IS NOT OLD.status
+BEGIN
+    SELECT RAISE(ABORT, 'overlapping hold')
+    WHERE EXISTS (
+        SELECT 1 FROM holds h
+        WHERE h.account_id = NEW.account_id AND h.database_id = NEW.database_id
+          AND h.clinician_id = NEW.clinician_id AND h.id != NEW.id
+          AND h.start_at < NEW.end_at AND h.end_at > NEW.start_at
+          AND h.id IS NOT coalesce(NEW.replaces_id, -1)
+          AND h.replaces_id IS NOT NEW.id
+          AND (h.status = 'confirmed'
+               OR (h.status IN ('reserved', 'pending') AND h.expires_at > NEW.updated_at))
+    );
+END;
+
+CREATE TABLE IF NOT EXISTS patients (           -- patients who booked here: SMS login targets
+    account_id  TEXT NOT NULL,
+    patient_key TEXT NOT NULL,
+    mobile      TEXT,
+    email       TEXT,
+    PRIMARY KEY (account_id, patient_key)
+);
+
+CREATE TABLE IF NOT EXISTS challenges (         -- one-time codes
+    id          TEXT PRIMARY KEY,
+    account_id  TEXT NOT NULL,
+    action      TEXT NOT NULL CHECK (action IN ('book', 'move', 'cancel', 'login')),
+    hold_id     INTEGER,
+    patient_key TEXT,
+    code_hash   TEXT NOT NULL,
+    expires_at  TEXT NOT NULL,
+    attempts    INTEGER NOT NULL DEFAULT 0,
+    state       TEXT NOT NULL CHECK (state IN ('open', 'done', 'failed')),
+    created_at  TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS sessions (           -- patients logged in by SMS code
+    token_hash  TEXT PRIMARY KEY,
+    account_id  TEXT NOT NULL,
+    patient_key TEXT NOT NULL,
+    expires_at  TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS events (             -- the booking feed the sync service polls
+    seq                 INTEGER PRIMARY KEY AUTOINCREMENT,
+    account_id          TEXT NOT NULL,
+    database_id         TEXT NOT NULL,
+    kind                TEXT NOT NULL CHECK (kind IN ('new', 'moved', 'cancelled')),
+    booking_id          INTEGER NOT NULL,
+    previous_booking_id INTEGER,
+    occurred_at         TEXT NOT NULL,
+    payload             TEXT NOT NULL           -- JSON: the booking as it was then
+);
+CREATE INDEX IF NOT EXISTS events_by_account ON events (account_id, seq);
+
+CREATE TABLE IF NOT EXISTS outbox (             -- SMS and e-mail the site sent
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    account_id TEXT NOT NULL,
+    channel    TEXT NOT NULL CHECK (channel IN ('sms', 'email')),
+    recipient  TEXT NOT NULL,
+    subject    TEXT,
+    body       TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS idempotency (        -- responses to writes, replayed on a retry
+    scope        TEXT NOT NULL,
+    key          TEXT NOT NULL,
+    request_hash TEXT NOT NULL,
+    status       INTEGER,                       -- NULL while the first request runs
+    body         BLOB,
+    created_at   TEXT NOT NULL,
+    PRIMARY KEY (scope, key)
+);

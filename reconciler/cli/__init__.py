@@ -18,6 +18,7 @@ from reconciler.cli.config_commands import lint_command, schema_command, validat
 from reconciler.cli.demo_commands import demo_group
 from reconciler.cli.plan_commands import (
     apply_command,
+    doctor_command,
     drift_command,
     export_command,
     plan_command,
@@ -51,6 +52,7 @@ cli.add_command(show_command)
 cli.add_command(drift_command)
 cli.add_command(unlock_command)
 cli.add_command(export_command)
+cli.add_command(doctor_command)
 cli.add_command(site_group)
 cli.add_command(demo_group)
 

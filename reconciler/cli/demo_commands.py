@@ -31,8 +31,9 @@ def demo_group() -> None:
     help="Where the reference booking site will listen.",
 )
 def init_command(directory: Path, seed: int, clinics: int, site_url: str) -> int:
-    """Write DIRECTORY/opus.db (an Opus database with demo data) and DIRECTORY/config/
-    (a config pointing at it, ready to validate, lint and plan)."""
+    """Write DIRECTORY/opus.db (an Opus database with demo data), DIRECTORY/site.db (the
+    reference booking site's store, the account registered) and DIRECTORY/config/ (a config
+    pointing at both, ready to validate, lint, plan and apply)."""
     from reconciler.demo import workspace  # noqa: PLC0415 (keeps SQLAlchemy out of start-up)
 
     made = workspace.init(directory, seed=seed, clinics=clinics, site_url=site_url)
@@ -41,6 +42,7 @@ def init_command(directory: Path, seed: int, clinics: int, site_url: str) -> int
         f"wrote {made.database}: {len(data.clinics)} clinics, {len(data.providers)} providers, "
         f"{len(data.patients)} patients, {len(data.appointments)} appointments"
     )
+    click.echo(f"wrote {made.site}: the booking site's store, with the account registered")
     click.echo(f"wrote {made.config}")
     click.echo(f"next: reconciler validate {made.config.parent}")
     return 0

@@ -255,3 +255,26 @@ def export_command(path: Path, out: Path) -> int:
     click.echo(f"wrote {done.path}: {accounts}, {done.objects} objects read live")
     click.echo(f"next: reconciler plan {out}")
     return 0
+
+
+@click.command("doctor")
+@path_argument
+@account_option
+def doctor_command(path: Path, accounts: tuple[str, ...]) -> int:
+    """The three statuses the service needs, one line each: database reachable, certificate
+    valid, account accepted by the site. Exits 0 only when all are OK."""
+    from reconciler.config import load_config  # noqa: PLC0415
+    from reconciler.doctor import statuses  # noqa: PLC0415
+
+    loaded = load_config(path)
+    chosen = [(n, a) for n, a in loaded.config.accounts.items() if not accounts or n in accounts]
+    failed = False
+    for name, account in chosen:
+        prefix = f"{name}: " if len(chosen) > 1 else ""
+        for status in statuses(account):
+            line = f"{prefix}{status.check}: " + ("OK" if status.ok else f"FAIL {status.reason}")
+            click.echo(line)
+            if status.warning:
+                click.echo(f"warning: {prefix}{status.check}: {status.warning}", err=True)
+            failed = failed or not status.ok
+    return 1 if failed else 0

@@ -2,6 +2,7 @@
 points at it and validates, lints and plans with nothing set up by hand.
 
     DIR/opus.db                   the Opus database (SQLite)
+    DIR/site.db                   the reference booking site's store, the account registered
     DIR/config/reconciler.yaml    the config (version 1), with clinics/*.yaml included
     DIR/config/secrets/           the account key, read with ${file:…}
 """
@@ -9,7 +10,9 @@ points at it and validates, lints and plans with nothing set up by hand.
 from __future__ import annotations
 
 import json
+import random
 import secrets
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -33,17 +36,20 @@ from reconciler.errors import ReconcilerError
 from reconciler.providers.opus import OpusSchema, create_tables, queries, writes
 from reconciler.providers.opus.connection import create_engine
 from reconciler.providers.opus.records import AppointmentType, Patient, PreblockType, Provider
+from reconciler.site import register_account
 
 HOURS = '"08:00-11:30", "12:00-16:00"'  # as seed.MORNING and seed.AFTERNOON
 PUBLISHED = '"08:00-11:00", "12:30-15:00"'
 FULL_WEEK = (0, 1, 2, 3, 4)
 ACCOUNT = "demo"
+SUBDOMAIN = "demo-tannlegene"
 
 
 @dataclass(frozen=True)
 class Workspace:
     directory: Path
     database: Path
+    site: Path
     config: Path
     seed: Seed
 
@@ -58,8 +64,9 @@ def init(
 ) -> Workspace:
     """Write a demo workspace into `directory` (which must not hold one already)."""
     database = directory / "opus.db"
+    site = directory / "site.db"
     config_dir = directory / "config"
-    if database.exists() or (config_dir / "reconciler.yaml").exists():
+    if database.exists() or site.exists() or (config_dir / "reconciler.yaml").exists():
         raise ReconcilerError(
             f"{directory} already holds a demo workspace", "choose an empty directory"
         )
@@ -77,8 +84,10 @@ def init(
             write_seed(connection, schema, data)
     finally:
         engine.dispose()
-    write_config(config_dir, data, site_url)
-    return Workspace(directory, database, config_dir / "reconciler.yaml", data)
+    key = write_config(config_dir, data, site_url)
+    account_id = uuid.UUID(int=random.Random(seed).getrandbits(128), version=4)
+    register_account(site, str(account_id), key, SUBDOMAIN)
+    return Workspace(directory, database, site, config_dir / "reconciler.yaml", data)
 
 
 def write_seed(connection: sa.Connection, schema: OpusSchema, data: Seed) -> None:
@@ -164,18 +173,21 @@ def _q(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
-def write_config(config_dir: Path, data: Seed, site_url: str) -> None:
-    """The demo's config: the account, the Opus setup, and a file per clinic."""
+def write_config(config_dir: Path, data: Seed, site_url: str) -> str:
+    """The demo's config: the account, the Opus setup, and a file per clinic. Returns the
+    account key it made (kept in secrets/account-key, read by reference)."""
     (config_dir / "clinics").mkdir(parents=True, exist_ok=True)
     (config_dir / "secrets").mkdir(exist_ok=True)
-    key = config_dir / "secrets" / "account-key"
-    key.write_text(secrets.token_urlsafe(24) + "\n", encoding="utf-8")
-    key.chmod(0o600)
+    key = secrets.token_urlsafe(24)
+    key_file = config_dir / "secrets" / "account-key"
+    key_file.write_text(key + "\n", encoding="utf-8")
+    key_file.chmod(0o600)
     (config_dir / "reconciler.yaml").write_text(_root(site_url), encoding="utf-8")
     for clinic in data.clinics:
         providers = [p for p in data.providers if p.clinic_id == clinic["id"]]
         path = config_dir / "clinics" / f"{clinic['id']:04d}.yaml"
         path.write_text(_clinic(clinic, providers), encoding="utf-8")
+    return key
 
 
 def _root(site_url: str) -> str:
@@ -203,7 +215,7 @@ defaults:
 accounts:
   {ACCOUNT}:
     key: ${{file:secrets/account-key}}
-    subdomain: demo-tannlegene
+    subdomain: {SUBDOMAIN}
     site_url: {_q(site_url)}
     databases:
       opus:

@@ -1,0 +1,95 @@
+"""doctor: three statuses, one line each, against a real booking site and database."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from support import RunCli
+
+from reconciler.demo.workspace import Workspace, init
+from reconciler.site.background import BackgroundSite
+from reconciler.site.pki import CertificateAuthority
+
+PASSWORD = "p12-password"
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Workspace:
+    return init(tmp_path / "demo")
+
+
+@pytest.fixture
+def site(workspace: Workspace) -> Iterator[BackgroundSite]:
+    with BackgroundSite(workspace.site) as running:
+        root = workspace.config
+        root.write_text(root.read_text().replace("http://127.0.0.1:8443", running.url))
+        yield running
+
+
+def with_certificate(workspace: Workspace, valid: tuple[dt.datetime, dt.datetime]) -> None:
+    authority = CertificateAuthority.create("Doctor test CA")
+    p12 = workspace.config.parent / "client.p12"
+    p12.write_bytes(authority.client_p12("doctor", PASSWORD, valid=valid))
+    (workspace.config.parent / "secrets" / "p12").write_text(PASSWORD)
+    root = workspace.config
+    root.write_text(
+        root.read_text().replace(
+            "    databases:",
+            "    certificates:\n      main: {file: client.p12, password: '${file:secrets/p12}'}\n"
+            "    databases:",
+            1,
+        )
+    )
+
+
+def test_all_ok_with_the_site_up(cli: RunCli, workspace: Workspace, site: BackgroundSite) -> None:
+    result = cli("doctor", workspace.config.parent)
+    assert result.code == 0, result.out
+    assert result.out == "database: OK\ncertificate: OK\naccount: OK\n"
+    assert "none needed" in result.err  # the demo's site is plain http
+
+
+def test_the_site_down(cli: RunCli, workspace: Workspace) -> None:
+    root = workspace.config
+    root.write_text(root.read_text().replace("127.0.0.1:8443", "127.0.0.1:1"))
+    result = cli("doctor", workspace.config.parent)
+    assert result.code == 1
+    lines = result.out.splitlines()
+    assert lines[:2] == ["database: OK", "certificate: OK"]
+    assert lines[2].startswith("account: FAIL the booking site at 127.0.0.1:1 cannot be reached")
+
+
+def test_a_wrong_key_and_a_missing_database(
+    cli: RunCli, workspace: Workspace, site: BackgroundSite
+) -> None:
+    (workspace.config.parent / "secrets" / "account-key").write_text("not-the-key\n")
+    workspace.database.unlink()
+    result = cli("doctor", workspace.config.parent)
+    assert result.code == 1
+    database, certificate, account = result.out.splitlines()
+    assert database.startswith("database: FAIL database 'opus': the SQLite file")
+    assert certificate == "certificate: OK"
+    assert account.startswith("account: FAIL") and "account key" in account
+    assert "not-the-key" not in result.out + result.err
+
+
+def test_certificates_expired_and_expiring(
+    cli: RunCli, workspace: Workspace, site: BackgroundSite
+) -> None:
+    now = dt.datetime.now(dt.UTC)
+    with_certificate(workspace, (now - dt.timedelta(days=400), now - dt.timedelta(days=2)))
+    expired = cli("doctor", workspace.config.parent)
+    assert expired.code == 1
+    assert "certificate: FAIL expired on" in expired.out
+    soon = init(workspace.directory.parent / "soon")
+    root = soon.config
+    root.write_text(root.read_text().replace("http://127.0.0.1:8443", site.url))
+    with_certificate(soon, (now - dt.timedelta(days=300), now + dt.timedelta(days=12)))
+    expiring = cli("doctor", soon.config.parent)
+    assert "certificate: OK" in expiring.out
+    assert "warning: certificate: the certificate expires in 11 days" in expiring.err or (
+        "expires in 12 days" in expiring.err
+    )

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from support import ACCOUNT_KEY, BASE, Result, RunCli, WriteConfig
+from support import ACCOUNT_KEY, BASE, Result, RunCli, WriteConfig, served
 
 from reconciler.cli import main
+from reconciler.demo.workspace import Workspace, init
 
 
 @pytest.fixture(autouse=True)
@@ -50,3 +52,12 @@ def cli(capsys: pytest.CaptureFixture[str]) -> RunCli:
         return Result(code, captured.out, captured.err)
 
     return run
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Iterator[Workspace]:
+    """A demo workspace (Opus database, config) with its booking site running."""
+    made = init(tmp_path / "demo")
+    site = served(made)
+    yield made
+    site.stop()

@@ -276,3 +276,13 @@ def seed(backend: BackendClient, database_id: uuid.UUID) -> None:
         for clinician in (10, 11)
     ] + [free_day(monday, 2, 12)]
     backend.apply_free_time(database_id, TimeSlotDiffV2(Added=batches))
+
+
+def served(workspace: Any) -> BackgroundSite:
+    """Start a demo workspace's booking site on a loopback port and point its config at it."""
+    from reconciler.demo import DEFAULT_SITE_URL  # noqa: PLC0415
+
+    site = BackgroundSite(workspace.site).start()
+    root = workspace.config
+    root.write_text(root.read_text(encoding="utf-8").replace(DEFAULT_SITE_URL, site.url), "utf-8")
+    return site

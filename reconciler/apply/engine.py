@@ -20,8 +20,11 @@ from reconciler.errors import ReconcilerError
 from reconciler.plan.model import AccountPlan, Plan
 from reconciler.plan.planner import AccountSides, Computed, DatabaseSide
 from reconciler.providers.opus import bookkeeping as books
+from reconciler.providers.opus import queries
 from reconciler.providers.opus.changes import OpusChanges
 from reconciler.providers.opus.connection import connected
+from reconciler.providers.opus.records import AppointmentType
+from reconciler.providers.site.changes import SiteChanges
 
 
 class StalePlan(ReconcilerError):
@@ -65,8 +68,14 @@ def check_not_stale(saved: Plan, fresh: Plan) -> None:
 
 
 def _step_key(change: Change) -> str:
+    """Changes with the same key, next to each other, make one step."""
     if change.kind == "opus_preblock":
         return f"preblocks of {change.resource.attrs.get('provider')} ({change.action.value})"
+    if change.kind in ("site_subdomain", "site_settings"):
+        return "site settings"
+    if change.kind in ("site_treatment", "site_clinic", "site_clinician"):
+        removals = " (removals)" if change.action is Action.DELETE else ""
+        return f"site master data of {change.resource.attrs['database']}{removals}"
     return change.address
 
 
@@ -136,19 +145,14 @@ class _AccountApply:
             books.release(lead.engine, lead.schema, self.account.account)
 
     def _step(self, number: int, label: str, step: list[Change]) -> bool:
-        side = _side_of(self.sides, step[0].address)
         lead = self.lead
         with connected(lead.engine, lead.db, lead.name) as connection:
             self._journal(connection, number, label, step, "intent")
         try:
-            with connected(side.engine, side.db, side.name) as connection:
-                if not self.plan.refresh_only:
-                    OpusChanges(connection, side.schema, side.live).apply(step, self.now)
-                if side is lead:
-                    self._done(connection, number, label, step)
-            if side is not lead:
-                with connected(lead.engine, lead.db, lead.name) as connection:
-                    self._done(connection, number, label, step)
+            if step[0].kind.startswith("site_"):
+                self._site_step(number, label, step)
+            else:
+                self._opus_step(number, label, step)
         except (ReconcilerError, sa.exc.SQLAlchemyError) as e:
             message = _message(e)
             with connected(lead.engine, lead.db, lead.name) as connection:
@@ -159,6 +163,37 @@ class _AccountApply:
         self.report.applied += [c.address for c in step]
         self.progress(f"applied {label}")
         return True
+
+    def _opus_step(self, number: int, label: str, step: list[Change]) -> None:
+        """One transaction on the database the step changes; state and journal in it too
+        when that is the lead database."""
+        side = _side_of(self.sides, step[0].address)
+        lead = self.lead
+        with connected(side.engine, side.db, side.name) as connection:
+            if not self.plan.refresh_only:
+                OpusChanges(connection, side.schema, side.live).apply(step, self.now)
+            if side is lead:
+                self._done(connection, number, label, step)
+        if side is not lead:
+            with connected(lead.engine, lead.db, lead.name) as connection:
+                self._done(connection, number, label, step)
+
+    def _site_step(self, number: int, label: str, step: list[Change]) -> None:
+        """One call to the site (idempotent), then the journal and state."""
+        site = self.sides.site
+        if site is None:
+            raise ReconcilerError("the site was not read for this plan", "run plan again")
+        if not self.plan.refresh_only:
+            SiteChanges(site.client, self.sides.account, self._type_ids).apply(step)
+        lead = self.lead
+        with connected(lead.engine, lead.db, lead.name) as connection:
+            self._done(connection, number, label, step)
+
+    def _type_ids(self, database: str) -> dict[str, int]:
+        """Appointment type ids as the database has them now (after the Opus steps)."""
+        side = self.sides.databases[database]
+        with connected(side.engine, side.db, side.name) as connection:
+            return {t.name: t.id for t in queries.read(connection, side.schema, AppointmentType)}
 
     def _journal(
         self,

@@ -4,7 +4,8 @@ points at it and validates, lints and plans with nothing set up by hand.
     DIR/opus.db                   the Opus database (SQLite)
     DIR/site.db                   the reference booking site's store, the account registered
     DIR/config/reconciler.yaml    the config (version 1), with clinics/*.yaml included
-    DIR/config/secrets/           the account key, read with ${file:…}
+    DIR/config/certs/demo.p12     the account's client certificate (from a demo CA)
+    DIR/config/secrets/           the account key and certificate password, read with ${file:…}
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from reconciler.providers.opus import OpusSchema, create_tables, queries, writes
 from reconciler.providers.opus.connection import create_engine
 from reconciler.providers.opus.records import AppointmentType, Patient, PreblockType, Provider
 from reconciler.site import register_account
+from reconciler.site.pki import CertificateAuthority
 
 HOURS = '"08:00-11:30", "12:00-16:00"'  # as seed.MORNING and seed.AFTERNOON
 PUBLISHED = '"08:00-11:00", "12:30-15:00"'
@@ -164,6 +166,11 @@ def write_seed(connection: sa.Connection, schema: OpusSchema, data: Seed) -> Non
     )
 
 
+def _secret(path: Path, value: str) -> None:
+    path.write_text(value + "\n", encoding="utf-8")
+    path.chmod(0o600)
+
+
 def _without(row: dict[str, Any], *keys: str) -> dict[str, Any]:
     return {k: v for k, v in row.items() if k not in keys}
 
@@ -179,9 +186,14 @@ def write_config(config_dir: Path, data: Seed, site_url: str) -> str:
     (config_dir / "clinics").mkdir(parents=True, exist_ok=True)
     (config_dir / "secrets").mkdir(exist_ok=True)
     key = secrets.token_urlsafe(24)
-    key_file = config_dir / "secrets" / "account-key"
-    key_file.write_text(key + "\n", encoding="utf-8")
-    key_file.chmod(0o600)
+    _secret(config_dir / "secrets" / "account-key", key)
+    password = secrets.token_urlsafe(16)
+    _secret(config_dir / "secrets" / "certificate-password", password)
+    (config_dir / "certs").mkdir(exist_ok=True)
+    authority = CertificateAuthority.create("Demo certificate authority")
+    (config_dir / "certs" / "demo.p12").write_bytes(
+        authority.client_p12("demo-tannlegene", password)
+    )
     (config_dir / "reconciler.yaml").write_text(_root(site_url), encoding="utf-8")
     for clinic in data.clinics:
         providers = [p for p in data.providers if p.clinic_id == clinic["id"]]
@@ -216,6 +228,8 @@ accounts:
   {ACCOUNT}:
     key: ${{file:secrets/account-key}}
     subdomain: {SUBDOMAIN}
+    certificates:
+      demo: {{file: certs/demo.p12, password: "${{file:secrets/certificate-password}}"}}
     site_url: {_q(site_url)}
     databases:
       opus:

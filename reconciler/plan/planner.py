@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -19,13 +19,17 @@ from reconciler.config.loader import Path_
 from reconciler.config.model import Account, Database
 from reconciler.config.yaml12 import paused_gc
 from reconciler.domain.resources import Action, Change, Resource
-from reconciler.errors import Problem, ReconcilerError, UsageError
+from reconciler.errors import Mark, Problem, ReconcilerError, UsageError
 from reconciler.plan.diff import diff, matches
 from reconciler.plan.model import AccountPlan, Plan, fingerprint
+from reconciler.plan.site_side import SiteSide, read_site
 from reconciler.providers.opus import OpusSchema, create_bookkeeping, schema_for
 from reconciler.providers.opus import bookkeeping as books
 from reconciler.providers.opus.connection import connected, create_engine
 from reconciler.providers.opus.resources import KINDS, Live, Scope, desired, live, scope_of
+from reconciler.providers.site.resources import KINDS as SITE_KINDS
+
+SourceOf = Callable[[Path_], Mark | None]
 
 
 @dataclass
@@ -46,6 +50,7 @@ class AccountSides:
     name: str
     account: Account
     databases: dict[str, DatabaseSide] = field(default_factory=dict)
+    site: SiteSide | None = None  # None when the plan leaves the site out
 
     @property
     def lead(self) -> DatabaseSide:
@@ -53,7 +58,14 @@ class AccountSides:
         return next(iter(self.databases.values()))
 
     def live_resources(self) -> list[Resource]:
-        return [res for side in self.databases.values() for res in side.live.resources]
+        site = self.site.live if self.site else []
+        return [res for side in self.databases.values() for res in side.live.resources] + site
+
+    def close(self) -> None:
+        for side in self.databases.values():
+            side.engine.dispose()
+        if self.site is not None:
+            self.site.close()
 
 
 @dataclass
@@ -66,8 +78,7 @@ class Computed:
 
     def close(self) -> None:
         for account in self.accounts.values():
-            for side in account.databases.values():
-                side.engine.dispose()
+            account.close()
 
 
 def config_fingerprint(loaded: LoadedConfig) -> str:
@@ -78,36 +89,56 @@ def config_fingerprint(loaded: LoadedConfig) -> str:
     return digest.hexdigest()
 
 
+ORDER = (*KINDS, *SITE_KINDS)  # the Opus side first: the site takes what it holds
+
+
 def _order(change: Change) -> tuple[int, int, str]:
-    rank = KINDS.index(change.kind) if change.kind in KINDS else len(KINDS)
+    rank = ORDER.index(change.kind) if change.kind in ORDER else len(ORDER)
     if change.action is Action.DELETE:
         return (1, -rank, change.address)
     return (0, rank, change.address)
 
 
-def read_account(name: str, account: Account, loaded: LoadedConfig, today: date) -> AccountSides:
+def read_account(
+    name: str, account: Account, loaded: LoadedConfig, today: date, *, with_site: bool = True
+) -> AccountSides:
+    """Read the account's active databases and (unless left out) its site. On failure,
+    whatever was opened is closed before the error goes on."""
     sides = AccountSides(name, account)
-    for db_name, db in account.databases.items():
-        if not db.active:
-            continue
-        schema = schema_for(db, db_name)
-        engine = create_engine(db, db_name)
-        try:
-            scope = scope_of(name, account, db_name, today)
-            with connected(engine, db, db_name) as connection:
-                create_bookkeeping(connection, schema)
-                found = live(connection, schema, scope)
-        except BaseException:
-            engine.dispose()
-            raise
-        wanted = desired(scope, account, loaded.source_of)
-        sides.databases[db_name] = DatabaseSide(db_name, db, engine, schema, scope, found, wanted)
+    try:
+        for db_name, db in account.databases.items():
+            if db.active:
+                sides.databases[db_name] = _read_database(name, account, db_name, loaded, today)
+        if with_site and sides.databases:
+            sides.site = read_site(name, account, sides.databases, loaded.source_of)
+    except BaseException:
+        sides.close()
+        raise
     return sides
 
 
+def _read_database(
+    name: str, account: Account, db_name: str, loaded: LoadedConfig, today: date
+) -> DatabaseSide:
+    db = account.databases[db_name]
+    schema = schema_for(db, db_name)
+    engine = create_engine(db, db_name)
+    try:
+        scope = scope_of(name, account, db_name, today)
+        with connected(engine, db, db_name) as connection:
+            create_bookkeeping(connection, schema)
+            found = live(connection, schema, scope)
+    except BaseException:
+        engine.dispose()
+        raise
+    wanted = desired(scope, account, loaded.source_of)
+    return DatabaseSide(db_name, db, engine, schema, scope, found, wanted)
+
+
 def _missing_problems(sides: AccountSides, loaded: LoadedConfig) -> list[Problem]:
-    """Clinics and providers the config selects that the database does not have."""
-    found: list[tuple[Path_, str]] = []
+    """Clinics and providers the config selects that the database does not have, and what
+    the site cannot take."""
+    found: list[tuple[Path_, str]] = list(sides.site.problems) if sides.site else []
     for side in sides.databases.values():
         for key in side.live.missing_clinics:
             opus_id = side.scope.clinics[key]
@@ -153,6 +184,8 @@ def _account_plan(
         for side in sides.databases.values():
             wanted = [res for res in side.desired if side.live.can_plan(res)]
             changes += diff(wanted, side.live.resources)
+        if sides.site is not None:
+            changes += diff(sides.site.desired, sides.site.live)
     if targets:
         changes = [c for c in changes if matches(c.address, targets)]
     if excludes:
@@ -243,7 +276,13 @@ def _compute(
     read: dict[str, AccountSides] = {}
     try:
         for name in chosen:
-            read[name] = read_account(name, loaded.config.accounts[name], loaded, today)
+            read[name] = read_account(
+                name,
+                loaded.config.accounts[name],
+                loaded,
+                today,
+                with_site=_reads_site(targets, excludes),
+            )
             if not read[name].databases:
                 raise ReconcilerError(
                     f"account '{name}' has no active database", "set active: true on one database"
@@ -274,6 +313,14 @@ def _compute(
         excludes=tuple(excludes),
     )
     return Computed(plan, loaded, read)
+
+
+def _reads_site(targets: Sequence[str], excludes: Sequence[str]) -> bool:
+    """Whether the plan needs the booking site: not when every target is on the Opus side or
+    the site is excluded."""
+    if "site" in excludes:
+        return False
+    return not targets or any(t.startswith("site") for t in targets)
 
 
 def _empty_plan() -> Plan:

@@ -13,9 +13,11 @@ from opus_support import SERVER_SETTINGS, admin_engine, database_settings
 from support import RunCli
 
 from reconciler.demo.seed import generate
-from reconciler.demo.workspace import write_config, write_seed
+from reconciler.demo.workspace import SUBDOMAIN, write_config, write_seed
 from reconciler.providers.opus import OpusSchema, create_tables
 from reconciler.providers.opus.connection import create_engine
+from reconciler.site import register_account
+from reconciler.site.background import BackgroundSite
 
 
 @pytest.fixture(params=list(SERVER_SETTINGS))
@@ -35,15 +37,19 @@ def server_config(
             create_tables(c, OpusSchema())
             write_seed(c, OpusSchema(), data)
         config = tmp_path / "config"
-        write_config(config, data, "http://127.0.0.1:8470")
+        key = write_config(config, data, "http://127.0.0.1:1")
+        register_account(tmp_path / "site.db", str(uuid.uuid4()), key, SUBDOMAIN)
+        site = BackgroundSite(tmp_path / "site.db").start()
+        root = config / "reconciler.yaml"
+        root.write_text(root.read_text().replace("http://127.0.0.1:1", site.url))
         settings = SERVER_SETTINGS[backend]
         connection = "\n".join(
             f"        {k}: {v!r}" if isinstance(v, str) else f"        {k}: {v}"
             for k, v in {**settings, "database": name}.items()
         )
-        root = config / "reconciler.yaml"
         root.write_text(root.read_text().replace("        url: sqlite:///../opus.db", connection))
         yield config, engine
+        site.stop()
     finally:
         engine.dispose()
         with admin.connect() as c:

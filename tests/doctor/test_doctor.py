@@ -13,8 +13,6 @@ from reconciler.demo.workspace import Workspace, init
 from reconciler.site.background import BackgroundSite
 from reconciler.site.pki import CertificateAuthority
 
-PASSWORD = "p12-password"
-
 
 @pytest.fixture
 def workspace(tmp_path: Path) -> Workspace:
@@ -30,26 +28,18 @@ def site(workspace: Workspace) -> Iterator[BackgroundSite]:
 
 
 def with_certificate(workspace: Workspace, valid: tuple[dt.datetime, dt.datetime]) -> None:
+    """Replace the demo's client certificate with one valid only `valid`."""
+    password = (workspace.config.parent / "secrets" / "certificate-password").read_text().strip()
     authority = CertificateAuthority.create("Doctor test CA")
-    p12 = workspace.config.parent / "client.p12"
-    p12.write_bytes(authority.client_p12("doctor", PASSWORD, valid=valid))
-    (workspace.config.parent / "secrets" / "p12").write_text(PASSWORD)
-    root = workspace.config
-    root.write_text(
-        root.read_text().replace(
-            "    databases:",
-            "    certificates:\n      main: {file: client.p12, password: '${file:secrets/p12}'}\n"
-            "    databases:",
-            1,
-        )
-    )
+    p12 = workspace.config.parent / "certs" / "demo.p12"
+    p12.write_bytes(authority.client_p12("doctor", password, valid=valid))
 
 
 def test_all_ok_with_the_site_up(cli: RunCli, workspace: Workspace, site: BackgroundSite) -> None:
     result = cli("doctor", workspace.config.parent)
     assert result.code == 0, result.out
     assert result.out == "database: OK\ncertificate: OK\naccount: OK\n"
-    assert "none needed" in result.err  # the demo's site is plain http
+    assert result.err == ""
 
 
 def test_the_site_down(cli: RunCli, workspace: Workspace) -> None:

@@ -10,7 +10,7 @@ from support import RunCli
 from reconciler.config import load_config
 from reconciler.config.loader import to_data
 from reconciler.config.yaml12 import parse
-from reconciler.demo.workspace import init
+from reconciler.demo.workspace import Workspace
 from reconciler.export.yaml_out import dump
 
 
@@ -31,8 +31,7 @@ def test_yaml_out_reads_back_exactly() -> None:
     assert back["rules"][0]["hours"] == ["08:00-11:00"]
 
 
-def test_export_after_apply_plans_empty(cli: RunCli, tmp_path: Path) -> None:
-    workspace = init(tmp_path / "demo")
+def test_export_after_apply_plans_empty(cli: RunCli, workspace: Workspace, tmp_path: Path) -> None:
     config = workspace.config.parent
     assert cli("apply", config, "--auto-approve").code == 0
     with sqlite3.connect(workspace.database) as c:  # staff change a type in the GUI

@@ -15,7 +15,9 @@ from reconciler.apply.engine import apply
 from reconciler.demo.workspace import Workspace, init
 from reconciler.export import export
 from reconciler.plan import planfile
+from reconciler.plan.model import Plan
 from reconciler.plan.planner import compute
+from reconciler.site.background import BackgroundSite
 
 DAYS = ["mon", "tue", "wed", "thu", "fri", "sat"]
 
@@ -77,6 +79,9 @@ accounts:
   demo:
     key: ${{file:secrets/account-key}}
     subdomain: demo-tannlegene
+    site_url: {values["site_url"]}
+    certificates:
+      demo: {{file: certs/demo.p12, password: "${{file:secrets/certificate-password}}"}}
     site:
       flexibility: {{weekend_booking: {json.dumps(values["weekend"])}}}
     databases:
@@ -109,7 +114,20 @@ def test_apply_then_plan_is_empty_and_export_then_plan_is_empty(
 ) -> None:
     base = Path(tmp_path_factory.mktemp("prop"))  # type: ignore[attr-defined]
     workspace = init(base / "demo", start=date.today())
-    _config(workspace, values)
+    site = BackgroundSite(workspace.site).start()
+    try:
+        _config(workspace, {**values, "site_url": site.url})
+        _check(workspace, base / "exported")
+    finally:
+        site.stop()
+        shutil.rmtree(base)
+
+
+def _addresses(plan: Plan) -> list[str]:
+    return [c.address for a in plan.accounts for c in a.changes][:5]
+
+
+def _check(workspace: Workspace, exported: Path) -> None:
     computed = compute(workspace.config.parent, force=True)
     try:
         document = planfile.to_json(computed.plan)
@@ -119,14 +137,8 @@ def test_apply_then_plan_is_empty_and_export_then_plan_is_empty(
         computed.close()
     again = compute(workspace.config.parent)
     again.close()
-    assert not again.plan.has_changes, [c.address for a in again.plan.accounts for c in a.changes][
-        :5
-    ]
-    exported = base / "exported"
+    assert not again.plan.has_changes, _addresses(again.plan)
     export(workspace.config.parent, exported)
     from_export = compute(exported)
     from_export.close()
-    assert not from_export.plan.has_changes, [
-        c.address for a in from_export.plan.accounts for c in a.changes
-    ][:5]
-    shutil.rmtree(base)
+    assert not from_export.plan.has_changes, _addresses(from_export.plan)

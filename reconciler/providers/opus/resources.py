@@ -257,6 +257,9 @@ class Live:
     provider_ids: dict[str, int]  # code → Opus provider id
     missing_clinics: list[str] = field(default_factory=list)  # config keys
     missing_providers: list[str] = field(default_factory=list)  # codes
+    clinic_rows: dict[int, r.Clinic] = field(default_factory=dict)  # for the site's master data
+    provider_rows: dict[str, r.Provider] = field(default_factory=dict)
+    type_rows: dict[str, r.AppointmentType] = field(default_factory=dict)  # every type, by name
 
     def can_plan(self, res: Resource) -> bool:
         """False for what hangs on a provider the database does not have."""
@@ -273,12 +276,14 @@ def live(connection: sa.Connection, schema: OpusSchema, scope: Scope) -> Live:
         return queries.read(connection, schema, record, **filters)
 
     providers = {p.code: p for p in read(r.Provider) if p.code in scope.providers}
-    clinics = {c.id for c in read(r.Clinic, clinics=list(scope.clinics.values()))}
+    clinic_rows = {c.id: c for c in read(r.Clinic, clinics=list(scope.clinics.values()))}
     atypes = {t.id: t for t in read(r.AppointmentType)}
     ptypes = {t.id: t for t in read(r.PreblockType)}
     out = Live([], {}, {cid: key for key, cid in scope.clinics.items()}, {})
     out.provider_ids = {code: p.id for code, p in providers.items()}
-    out.missing_clinics = [k for k, cid in scope.clinics.items() if cid not in clinics]
+    out.clinic_rows, out.provider_rows = clinic_rows, providers
+    out.type_rows = {t.name: t for t in atypes.values()}
+    out.missing_clinics = [k for k, cid in scope.clinics.items() if cid not in clinic_rows]
     out.missing_providers = [code for code in scope.providers if code not in providers]
 
     def add(kind: str, key: str | None, attrs: dict[str, Any], row_id: int = 0) -> None:

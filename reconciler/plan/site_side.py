@@ -1,0 +1,89 @@
+"""The booking site of one account, read for a plan: its live state through the backend API,
+and what the config (with the Opus rows it names) wants it to hold."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from reconciler.config.loader import Path_
+from reconciler.config.model import Account
+from reconciler.domain.resources import Resource
+from reconciler.providers.site import backend_client
+from reconciler.providers.site.backend import BackendClient
+from reconciler.providers.site.models import MasterData
+from reconciler.providers.site.resources import (
+    TREATMENT_FIELDS,
+    OpusFacts,
+    database_id,
+    desired,
+    live,
+    problems,
+)
+
+if TYPE_CHECKING:
+    from reconciler.plan.planner import DatabaseSide, SourceOf
+
+
+@dataclass
+class SiteSide:
+    client: BackendClient
+    desired: list[Resource]
+    live: list[Resource]
+    problems: list[tuple[Path_, str]] = field(default_factory=list)
+    readable: bool = True  # False before the account's certificate is activated
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def facts_of(side: DatabaseSide) -> OpusFacts:
+    rows = side.live.clinic_rows
+    return OpusFacts(
+        side.name,
+        clinics={
+            key: {
+                "id": row.id,
+                "name": row.name,
+                "address": row.address,
+                "postal_code": row.postal_code,
+                "city": row.city,
+                "phone": row.phone,
+                "email": row.email,
+            }
+            for key, cid in side.scope.clinics.items()
+            if (row := rows.get(cid)) is not None
+        },
+        providers={
+            code: {"id": p.id, "name": p.name} for code, p in side.live.provider_rows.items()
+        },
+        types={
+            name: {f: getattr(row, f) for f in TREATMENT_FIELDS}
+            for name, row in side.live.type_rows.items()
+        },
+    )
+
+
+def read_site(
+    name: str, account: Account, databases: dict[str, DatabaseSide], source_of: SourceOf
+) -> SiteSide:
+    """Read the site (one request per kind of object) and compile what the config wants."""
+    client = backend_client(account)
+    try:
+        facts = [facts_of(side) for side in databases.values()]
+        wanted = desired(name, account, facts, source_of)
+        trouble = [(("accounts", name, *path), message) for path, message in problems(account)]
+        info = client.account()
+        if info.Thumbprint is None:  # nothing is readable before activation
+            return SiteSide(client, wanted, [], trouble, readable=False)
+        registered = {d.OpusDatabaseID for d in client.databases()}
+        master: dict[str, MasterData] = {}
+        for db_name in databases:
+            db_id = database_id(account.subdomain, db_name)
+            if db_id in registered:
+                master[db_name] = client.master_data(db_id)
+        found = live(account, info.Thumbprint, client.subdomain(), master)
+        return SiteSide(client, wanted, found, trouble)
+    except BaseException:
+        client.close()
+        raise

@@ -1,0 +1,186 @@
+"""Carrying out planned changes on the booking site through its backend API. One call per
+step: the certificate is activated, the settings document is replaced as a whole (only if
+unchanged since it was read), a database is registered, and one database's master-data
+changes go as one diff."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from reconciler.config.model import Account
+from reconciler.domain.resources import Action, Change
+from reconciler.errors import SiteError
+from reconciler.providers.site.backend import BackendClient
+from reconciler.providers.site.models import (
+    Clinic,
+    Clinician,
+    OpusDatabaseDiff,
+    Removed,
+    Subdomain,
+    Treatment,
+)
+from reconciler.providers.site.resources import (
+    LOGO,
+    PROFILE_IMAGE_MAX,
+    SECTIONS,
+    STEP_CODES,
+    STEPS,
+    data_uri,
+    database_id,
+)
+
+_KEY = re.compile(r'\["((?:[^"\\]|\\.)*)"\]')
+
+TypeIds = Callable[[str], dict[str, int]]  # config database name → appointment type ids
+
+
+def keys_of(address: str) -> list[str]:
+    """The quoted keys of an address, in order: site.clinic["a"].provider["B"] → [a, B]."""
+    return [k.replace('\\"', '"').replace("\\\\", "\\") for k in _KEY.findall(address)]
+
+
+def _set(body: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
+    node = body
+    for part in path[:-1]:
+        node = node.setdefault(part, {})
+    if value is None and path[-2:-1] in (("TextContainer",), ("MediaContainer",)):
+        node.pop(path[-1], None)
+    else:
+        node[path[-1]] = value
+
+
+class SiteChanges:
+    """Applies changes of one account's site."""
+
+    def __init__(self, client: BackendClient, account: Account, type_ids: TypeIds) -> None:
+        self.client = client
+        self.account = account
+        self.type_ids = type_ids
+
+    def apply(self, changes: Sequence[Change]) -> None:
+        kind = changes[0].kind
+        if kind == "site_certificate":
+            self.client.activate()
+        elif kind in ("site_subdomain", "site_settings"):
+            self._settings(changes)
+        elif kind == "site_database":
+            for change in changes:
+                self._database(change)
+        else:
+            self._master_data(changes)
+
+    def _settings(self, changes: Sequence[Change]) -> None:
+        document = self.client.subdomain()
+        body = document.model_dump(mode="json", exclude_none=True)
+        for change in changes:
+            if change.after is None:
+                continue
+            attrs = change.after.attrs
+            if change.kind == "site_subdomain":
+                body["Name"] = attrs["name"]
+                continue
+            section = change.address.removeprefix("site.")
+            for attr, path in SECTIONS[section].items():
+                _set(body, path, attrs.get(attr))
+            if section == "registration":
+                flex = body.setdefault("FlexibilitySettings", {})
+                for step, name in zip(STEPS, attrs["order"], strict=True):
+                    flex[step] = STEP_CODES[name]
+            if section == "theme":
+                logo = self.account.site.theme.logo
+                _set(body, LOGO, data_uri(logo.path) if logo else None)
+        body.pop("RowVersion", None)
+        self.client.put_subdomain(Subdomain.model_validate(body), if_match=document.RowVersion)
+
+    def _database(self, change: Change) -> None:
+        name = keys_of(change.address)[0]
+        active = change.after.attrs["active"] if change.after else False
+        self.client.register_database(
+            database_id(self.account.subdomain, name), name, active=active
+        )
+
+    def _master_data(self, changes: Sequence[Change]) -> None:
+        database = changes[0].resource.attrs["database"]
+        db_id = database_id(self.account.subdomain, database)
+        current = self.client.master_data(db_id)
+        lists: dict[str, list[Any]] = {}
+        for change in changes:
+            label = {"site_clinic": "Clinics", "site_clinician": "Clinicians"}.get(
+                change.kind, "Treatments"
+            )
+            if change.action is Action.DELETE:
+                assert change.before is not None
+                lists.setdefault(f"Removed{label}", []).append(
+                    Removed(ID=self._id(change, database, change.before.attrs))
+                )
+                continue
+            verb = "Added" if change.action is Action.CREATE else "Changed"
+            lists.setdefault(f"{verb}{label}", []).append(self._payload(change, db_id, database))
+        diff = OpusDatabaseDiff(BaseRowVersion=current.RowVersion, **lists)
+        self.client.apply_master_data(db_id, diff)
+
+    def _id(self, change: Change, database: str, attrs: dict[str, Any]) -> int:
+        if change.kind != "site_treatment":
+            return int(attrs["id"])
+        name = keys_of(change.address)[-1]
+        ids = self.type_ids(database)
+        if name not in ids:
+            raise SiteError(
+                f"appointment type '{name}' is not in database '{database}'",
+                "apply the Opus side first (it creates the type), then apply again",
+            )
+        return ids[name]
+
+    def _payload(self, change: Change, db_id: Any, database: str) -> Any:
+        assert change.after is not None
+        a = change.after.attrs
+        if change.kind == "site_treatment":
+            return Treatment(
+                ID=self._id(change, database, a),
+                OpusDatabaseID=db_id,
+                Name=keys_of(change.address)[-1],
+                Description=a["description"],
+                Duration=a["duration"],
+                CreateInWeb=True,
+                ChangeInWeb=a["change_in_web"],
+                CancelInWeb=a["cancel_in_web"],
+                ChangeInWebLimit=a["change_in_web_limit"],
+            )
+        if change.kind == "site_clinic":
+            return Clinic(
+                ID=a["id"],
+                OpusDatabaseID=db_id,
+                Name=a["name"],
+                Order=a["order"],
+                Address1=a["address"],
+                Postalcode=a["postal_code"],
+                City=a["city"],
+                Work=a["phone"],
+                Email=a["email"],
+                Group=a["group"],
+                ClinicTextHeader=a["text.header"],
+                ClinicTextBody=a["text.body"],
+            )
+        clinic_key, code = keys_of(change.address)
+        provider = self.account.clinics[clinic_key].providers[code]
+        photo = data_uri(provider.photo.path) if provider.photo is not None else None
+        if photo is not None and len(photo) > PROFILE_IMAGE_MAX:
+            raise SiteError(
+                f"the photo of provider {code} is too large for the site's profile image",
+                f"use an image that fits {PROFILE_IMAGE_MAX} characters as a data URI",
+            )
+        consents = [n for n, on in ((1, a["consent.photo"]), (2, a["consent.title"])) if on]
+        return Clinician(
+            ID=a["id"],
+            OpusDatabaseID=db_id,
+            ClinicID=a["clinic"],
+            Order=a["order"],
+            Name=a["name"],
+            Title=a["title"],
+            Info=a["text"],
+            ProfileImage=photo,
+            ExternalID=code,
+            ClinicianPersonalDataConsents=consents,
+        )

@@ -253,6 +253,8 @@ def export_command(path: Path, out: Path) -> int:
     done = export(path, out)
     accounts = f"{done.accounts} account" + ("s" if done.accounts != 1 else "")
     click.echo(f"wrote {done.path}: {accounts}, {done.objects} objects read live")
+    for note in done.notes:
+        click.echo(f"note: {note}", err=True)
     click.echo(f"next: reconciler plan {out}")
     return 0
 

@@ -3,10 +3,13 @@ validates and a plan from it shows no changes.
 
 From the Opus databases: every appointment type, preblock type, registration and preblock
 list, the Internet-preblock access right, the e-booking settings and each provider's options.
-From PATH: how to reach each system (secrets stay references), the accounts, clinics and
-providers. Publishing rules cannot be read back from preblocks: they are kept from PATH for
-providers whose preblocks the reconciler placed, and left out for the rest — whose preblocks
-staff place by hand and the reconciler leaves alone.
+From the booking site: its settings, and for the selected clinics and providers their order,
+group, texts, title, consent and photo. From PATH: how to reach each system (secrets stay
+references), which accounts, clinics and providers there are.
+
+Publishing rules cannot be read back from preblocks: they are kept from PATH for providers
+whose preblocks the reconciler placed, and left out for the rest — whose preblocks staff
+place by hand and the reconciler leaves alone.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from reconciler.config.model import Account
 from reconciler.config.values import LocalFile, Secret
 from reconciler.domain.times import DateSpan, TimeWindow, Weekday
 from reconciler.errors import ReconcilerError
+from reconciler.export.site import read_site, site_settings, update_clinics
 from reconciler.export.yaml_out import dump
 from reconciler.providers.opus import OpusSchema, create_bookkeeping, queries, schema_for
 from reconciler.providers.opus import records as r
@@ -42,6 +46,7 @@ class Exported:
     path: Path
     accounts: int
     objects: int
+    notes: tuple[str, ...] = ()
 
 
 def export(source: Path, out: Path, *, today: date | None = None) -> Exported:
@@ -53,8 +58,17 @@ def export(source: Path, out: Path, *, today: date | None = None) -> Exported:
     as_written = load_config(source, resolve_secrets=False).config
     data = _plain(as_written, out.resolve())
     objects = 0
+    notes: list[str] = []
+    out.mkdir(parents=True, exist_ok=True)
     for name, account in connecting.config.accounts.items():
         written = data["accounts"][name]
+        site = read_site(account)
+        if isinstance(site, str):
+            notes.append(f"account {name}: the site was not read ({site}); its settings are PATH's")
+        else:
+            document, master = site
+            written["site"] = site_settings(document, out.resolve())
+            update_clinics(written, account, master, out.resolve())
         for db_name, db in account.databases.items():
             if not db.active:
                 continue
@@ -64,9 +78,8 @@ def export(source: Path, out: Path, *, today: date | None = None) -> Exported:
             written["databases"][db_name]["opus"] = opus
             objects += count
             _keep_publishing(written, account, db_name, managed_providers)
-    out.mkdir(parents=True, exist_ok=True)
     target.write_text(dump(data, HEADER), encoding="utf-8")
-    return Exported(target, len(data["accounts"]), objects)
+    return Exported(target, len(data["accounts"]), objects, tuple(notes))
 
 
 def _read_opus(

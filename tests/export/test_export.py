@@ -12,6 +12,7 @@ from reconciler.config.loader import to_data
 from reconciler.config.yaml12 import parse
 from reconciler.demo.workspace import Workspace
 from reconciler.export.yaml_out import dump
+from reconciler.providers.site import backend_client
 
 
 def test_yaml_out_reads_back_exactly() -> None:
@@ -52,3 +53,24 @@ def test_export_after_apply_plans_empty(cli: RunCli, workspace: Workspace, tmp_p
     again = cli("export", config, "--out", out)
     assert again.code == 1
     assert "exists already" in again.err
+
+
+def test_export_reads_the_sites_settings(cli: RunCli, workspace: Workspace, tmp_path: Path) -> None:
+    config = workspace.config.parent
+    assert cli("apply", config, "--auto-approve").code == 0
+    account = load_config(config).config.accounts["demo"]
+    with backend_client(account) as client:  # someone changes the site outside the config
+        document = client.subdomain()
+        flexibility = document.FlexibilitySettings.model_copy(
+            update={"WeekendBookingEnabled": True}
+        )
+        client.put_subdomain(
+            document.model_copy(update={"FlexibilitySettings": flexibility}),
+            if_match=document.RowVersion,
+        )
+    out = tmp_path / "from-site"
+    assert cli("export", config, "--out", out).code == 0
+    exported = load_config(out).config.accounts["demo"]
+    assert exported.site.flexibility.weekend_booking is True
+    assert exported.site.texts.heading == "Bestill time hos Tannlegene"
+    assert cli("plan", out, "--detailed-exitcode").code == 0

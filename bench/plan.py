@@ -1,9 +1,11 @@
 """How long a no-change plan takes on a large chain, against merely reading what it reads.
 
-For each size: `demo init --clinics N` (SQLite), apply everything once, then time, in the
-same run, (a) reading the same rows the plan reads (the bulk readers alone) and (b) a full
-no-change plan (load and validate the config, read, compile, diff). Prints the figures, the
-plan/read ratio, and how the time grows with the chain. Fails nothing.
+For each size: `demo init --clinics N` (SQLite) with the reference booking site running on a
+loopback port, apply everything once, then time, in the same run, (a) reading the same rows
+and site objects the plan reads (the Opus bulk readers and the site's settings and master
+data, nothing else) and (b) a full no-change plan (load and validate the config, read both
+systems, compile, diff). Prints the figures, the plan/read ratio, and how the time grows
+with the chain. Fails nothing.
 
 Targets (issue: plan and apply): at 200 clinics a no-change plan in ≤ 2 s and ≤ 3x the read;
 10x the chain costs ≤ 11x the time.
@@ -21,11 +23,15 @@ from pathlib import Path
 
 from reconciler.apply.engine import apply
 from reconciler.config import load_config
+from reconciler.demo import DEFAULT_SITE_URL
 from reconciler.demo.workspace import init
 from reconciler.plan.planner import compute
 from reconciler.providers.opus import schema_for
 from reconciler.providers.opus.connection import connected, create_engine
 from reconciler.providers.opus.resources import live, scope_of
+from reconciler.providers.site import backend_client
+from reconciler.providers.site.resources import database_id
+from reconciler.site.background import BackgroundSite
 
 
 def best(repeat: int, fn: object) -> float:
@@ -40,9 +46,12 @@ def best(repeat: int, fn: object) -> float:
 def measure(clinics: int, repeat: int) -> tuple[float, float, int]:
     with tempfile.TemporaryDirectory() as tmp:
         workspace = init(Path(tmp) / "demo", clinics=clinics)
+        site = BackgroundSite(workspace.site).start()
+        root = workspace.config
+        root.write_text(root.read_text().replace(DEFAULT_SITE_URL, site.url))
         config = workspace.config.parent
         computed = compute(config)
-        apply(computed)
+        assert all(report.ok for report in apply(computed))
         computed.close()
         loaded = load_config(config)
         account = loaded.config.accounts["demo"]
@@ -54,6 +63,11 @@ def measure(clinics: int, repeat: int) -> tuple[float, float, int]:
         def read_only() -> None:
             with connected(engine, db, "opus") as connection:
                 live(connection, schema, scope)
+            with backend_client(account) as client:
+                client.account()
+                client.databases()
+                client.master_data(database_id(account.subdomain, "opus"))
+                client.subdomain()
 
         def no_change_plan() -> None:
             done = compute(config)
@@ -62,9 +76,11 @@ def measure(clinics: int, repeat: int) -> tuple[float, float, int]:
 
         read_time = best(repeat, read_only)
         plan_time = best(repeat, no_change_plan)
-        with connected(engine, db, "opus") as connection:
-            resources = len(live(connection, schema, scope).resources)
+        counted = compute(config)
+        resources = len(counted.accounts["demo"].live_resources())
+        counted.close()
         engine.dispose()
+        site.stop()
     return read_time, plan_time, resources
 
 

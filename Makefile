@@ -10,12 +10,7 @@ STAMP  := $(VENV)/.installed
 
 demo: $(STAMP)
 	rm -rf .demo
-	$(BIN)/reconciler demo init .demo
-	$(BIN)/reconciler validate .demo/config
-	$(BIN)/reconciler lint .demo/config
-	$(BIN)/reconciler plan .demo/config --out .demo/plan.json
-	$(BIN)/reconciler apply .demo/plan.json
-	$(BIN)/reconciler plan .demo/config --detailed-exitcode
+	$(BIN)/reconciler demo --once --dir .demo
 
 test: $(STAMP)
 	scripts/test

@@ -1,7 +1,11 @@
-"""reconciler demo: the embedded default."""
+"""reconciler demo: the embedded default — a workspace, the reference booking site, and the
+plan/apply journey on them, all on this machine."""
 
 from __future__ import annotations
 
+import re
+import tempfile
+import threading
 from pathlib import Path
 
 import click
@@ -9,9 +13,106 @@ import click
 from reconciler.demo import DEFAULT_SITE_URL
 
 
-@click.group("demo")
-def demo_group() -> None:
-    """The embedded default: a demo workspace that runs on this machine alone."""
+@click.group("demo", invoke_without_command=True)
+@click.option(
+    "--dir", "directory", type=click.Path(path_type=Path, file_okay=False),
+    help="Workspace to use (made with demo init if empty); a temporary one by default.",
+)  # fmt: skip
+@click.option("--once", is_flag=True, help="Stop when the journey is done instead of serving on.")
+@click.pass_context
+def demo_group(ctx: click.Context, directory: Path | None, once: bool) -> int:
+    """The whole journey on the embedded default: a demo workspace, the booking site running,
+    doctor, plan, apply, a plan that shows nothing left, and the site as a patient sees it.
+    Without --once the site keeps running until Ctrl-C."""
+    if ctx.invoked_subcommand is not None:
+        return 0
+    if directory is None:
+        with tempfile.TemporaryDirectory(prefix="reconciler-demo-") as temporary:
+            return _journey(Path(temporary), once)
+    return _journey(directory, once)
+
+
+def _step(title: str) -> None:
+    click.echo(click.style(f"\n==> {title}", bold=True))
+
+
+def _journey(directory: Path, once: bool) -> int:
+    from reconciler.demo import workspace  # noqa: PLC0415 (heavy imports stay out of start-up)
+    from reconciler.site.background import BackgroundSite  # noqa: PLC0415
+
+    config = directory / "config"
+    if not (config / "reconciler.yaml").exists():
+        _step(f"demo init {directory}")
+        made = workspace.init(directory)
+        click.echo(f"{len(made.seed.clinics)} clinics, {len(made.seed.providers)} providers")
+    _step("the reference booking site")
+    site = BackgroundSite(directory / "site.db").start()
+    try:
+        root = config / "reconciler.yaml"
+        text = root.read_text(encoding="utf-8")
+        url = re.search(r'site_url: "([^"]+)"', text)
+        root.write_text(text.replace(url.group(1) if url else DEFAULT_SITE_URL, site.url), "utf-8")
+        click.echo(f"listening on {site.url}")
+        if not _doctor(config) or not _plan_and_apply(config):
+            return 1
+        _patient_view(config, site.url)
+        if once:
+            return 0
+        click.echo(f"\nThe booking site runs at {site.url} — Ctrl-C to stop.")
+        threading.Event().wait()
+        return 0
+    finally:
+        site.stop()
+
+
+def _doctor(config: Path) -> bool:
+    from reconciler.config import load_config  # noqa: PLC0415
+    from reconciler.demo.workspace import ACCOUNT  # noqa: PLC0415
+    from reconciler.doctor import statuses  # noqa: PLC0415
+
+    _step(f"reconciler doctor {config}")
+    healthy = True
+    for status in statuses(load_config(config).config.accounts[ACCOUNT]):
+        click.echo(f"{status.check}: " + ("OK" if status.ok else f"FAIL {status.reason}"))
+        healthy = healthy and status.ok
+    return healthy
+
+
+def _plan_and_apply(config: Path) -> bool:
+    from reconciler.apply.engine import apply  # noqa: PLC0415
+    from reconciler.plan.planner import compute  # noqa: PLC0415
+    from reconciler.plan.render import render_text  # noqa: PLC0415
+
+    _step(f"reconciler plan {config}")
+    computed = compute(config)
+    try:
+        click.echo(render_text(computed.plan), nl=False)
+        _step("reconciler apply (approved)")
+        reports = apply(computed)
+    finally:
+        computed.close()
+    for report in reports:
+        click.echo(f"account {report.account}: {len(report.applied)} changes applied")
+        if not report.ok:
+            click.echo(f"error: {report.failed or report.refused}", err=True)
+            return False
+    _step(f"reconciler plan {config} (again)")
+    again = compute(config)
+    again.close()
+    click.echo(render_text(again.plan), nl=False)
+    return not again.plan.has_changes
+
+
+def _patient_view(config: Path, url: str) -> None:
+    from reconciler.demo.workspace import SUBDOMAIN  # noqa: PLC0415
+    from reconciler.providers.site import connect_public  # noqa: PLC0415
+
+    _step("the booking site as a patient sees it")
+    with connect_public(url, SUBDOMAIN) as patient:
+        for clinic in patient.clinics():
+            people = patient.clinicians(clinic_id=clinic.ID)
+            click.echo(f"{clinic.Name}: {', '.join(p.Name or '?' for p in people)}")
+        click.echo("treatments: " + ", ".join(t.Name or "?" for t in patient.treatments()))
 
 
 @demo_group.command("init")
@@ -44,5 +145,6 @@ def init_command(directory: Path, seed: int, clinics: int, site_url: str) -> int
     )
     click.echo(f"wrote {made.site}: the booking site's store, with the account registered")
     click.echo(f"wrote {made.config}")
-    click.echo(f"next: reconciler validate {made.config.parent}")
+    click.echo(f"next: reconciler site serve --data {made.site}")
+    click.echo(f"then: reconciler plan {made.config.parent}")
     return 0

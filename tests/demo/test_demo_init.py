@@ -71,3 +71,16 @@ def test_init_refuses_to_overwrite_and_bad_counts(cli: RunCli, tmp_path: Path) -
     zero = cli("demo", "init", tmp_path / "z", "--clinics", "0")
     assert zero.code == 1
     assert zero.err.startswith("error: ")
+
+
+def test_the_demo_journey_runs_start_to_end(cli: RunCli, tmp_path: Path) -> None:
+    result = cli("demo", "--once", "--dir", tmp_path / "journey")
+    assert result.code == 0, result.err
+    out = result.out
+    assert "database: OK\ncertificate: OK\naccount: OK" in out
+    assert "changes applied" in out
+    assert out.count("No changes: the live systems match the config.") == 1
+    assert "treatments: - Undersøkelse, - Tannrens, - Akutt" in out
+    again = cli("demo", "--once", "--dir", tmp_path / "journey")  # an existing workspace is reused
+    assert again.code == 0
+    assert "demo init" not in again.out

@@ -80,7 +80,9 @@ def _step_key(change: Change) -> str:
 
 
 def steps(changes: Sequence[Change]) -> Iterator[tuple[str, list[Change]]]:
-    """(label, changes) per step: one change each, except one provider's preblocks."""
+    """(label, changes) per step: one change each, except what goes together — one provider's
+    preblocks (one transaction), the site's settings (one document), one database's master
+    data on the site (one diff)."""
     for label, group in groupby(changes, key=_step_key):
         items = list(group)
         yield (label if len(items) == 1 else f"{len(items)} {label}"), items

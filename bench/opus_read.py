@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 import sqlalchemy as sa
+from timing import best
 
 from reconciler.demo.workspace import init
 from reconciler.providers.opus import OpusSchema, queries
@@ -30,15 +31,6 @@ from reconciler.providers.opus.records import (
 )
 
 KINDS = [Provider, WorkingHours, Preblock, PreblockType, Appointment, Patient]
-
-
-def best(repeat: int, fn: object) -> tuple[float, int]:
-    times, rows = [], 0
-    for _ in range(repeat):
-        start = time.perf_counter()
-        rows = fn()  # type: ignore[operator]
-        times.append(time.perf_counter() - start)
-    return min(times), rows
 
 
 def main() -> None:

@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import argparse
 import tempfile
-import time
 from datetime import date
 from pathlib import Path
+
+from timing import best
 
 from reconciler.apply.engine import apply
 from reconciler.config import load_config
@@ -32,15 +33,6 @@ from reconciler.providers.opus.resources import live, scope_of
 from reconciler.providers.site import backend_client
 from reconciler.providers.site.resources import database_id
 from reconciler.site.background import BackgroundSite
-
-
-def best(repeat: int, fn: object) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()  # type: ignore[operator]
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def measure(clinics: int, repeat: int) -> tuple[float, float, int]:
@@ -74,8 +66,8 @@ def measure(clinics: int, repeat: int) -> tuple[float, float, int]:
             assert not done.plan.has_changes
             done.close()
 
-        read_time = best(repeat, read_only)
-        plan_time = best(repeat, no_change_plan)
+        read_time, _ = best(repeat, read_only)
+        plan_time, _ = best(repeat, no_change_plan)
         counted = compute(config)
         resources = len(counted.accounts["demo"].live_resources())
         counted.close()

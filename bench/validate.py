@@ -13,10 +13,10 @@ from __future__ import annotations
 import argparse
 import os
 import tempfile
-import time
 from pathlib import Path
 
 import yaml
+from timing import best
 
 from reconciler.config import lint, load_config
 
@@ -68,15 +68,6 @@ def write_chain(directory: Path, clinics: int) -> None:
         (directory / "clinics" / f"c{c:04d}.yaml").write_text("\n".join(lines) + "\n", "utf-8")
 
 
-def best_of(repeat: int, fn: object) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()  # type: ignore[operator]
-        times.append(time.perf_counter() - start)
-    return min(times)
-
-
 def measure(clinics: int, repeat: int) -> tuple[float, float, float]:
     with tempfile.TemporaryDirectory() as tmp:
         directory = Path(tmp)
@@ -87,10 +78,10 @@ def measure(clinics: int, repeat: int) -> tuple[float, float, float]:
             for f in files:
                 yaml.load(f.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
 
-        baseline = best_of(repeat, parse_only)
-        full = best_of(repeat, lambda: load_config(directory))
+        baseline, _ = best(repeat, parse_only)
+        full, _ = best(repeat, lambda: load_config(directory))
         loaded = load_config(directory)
-        linting = best_of(repeat, lambda: lint(loaded))
+        linting, _ = best(repeat, lambda: lint(loaded))
     return baseline, full, linting
 
 

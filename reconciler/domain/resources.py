@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, NamedTuple
@@ -23,6 +24,15 @@ SENSITIVE = "(sensitive)"
 def quoted(key: str) -> str:
     """`["key"]` for an address, with quotes escaped."""
     return '["' + key.replace("\\", "\\\\").replace('"', '\\"') + '"]'
+
+
+_KEY = re.compile(r'\["((?:[^"\\]|\\.)*)"\]')
+
+
+def keys_of(address: str) -> list[str]:
+    """The quoted keys of an address, in order, unescaped (the inverse of `quoted`):
+    site.clinic["a"].provider["B"] → [a, B]."""
+    return [k.replace('\\"', '"').replace("\\\\", "\\") for k in _KEY.findall(address)]
 
 
 def canonical(value: Any) -> str:

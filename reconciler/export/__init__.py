@@ -27,6 +27,7 @@ from pydantic import BaseModel
 from reconciler.config import load_config
 from reconciler.config.model import Account
 from reconciler.config.values import LocalFile, Secret
+from reconciler.domain.resources import keys_of
 from reconciler.domain.times import DateSpan, TimeWindow, Weekday
 from reconciler.errors import ReconcilerError
 from reconciler.export.site import read_site, site_settings, update_clinics
@@ -107,7 +108,7 @@ def _read_opus(
     }
     managed: set[str] = set()
     for res in found.resources:
-        kind, key = res.kind.removeprefix("opus_"), _key(res.address)
+        kind, key = res.kind.removeprefix("opus_"), (keys_of(res.address) or [""])[-1]
         attrs = {k: v for k, v in res.attrs.items() if v is not None}
         if kind == "ebooking":
             opus["ebooking"] = attrs
@@ -150,12 +151,6 @@ def _keep_publishing(
         for code, provider in written["clinics"][key]["providers"].items():
             if code not in managed:
                 provider["publishing"] = []
-
-
-def _key(address: str) -> str:
-    if '["' not in address:
-        return ""
-    return address.rsplit('["', 1)[1][:-2].replace('\\"', '"').replace("\\\\", "\\")
 
 
 def _plain(value: Any, out: Path) -> Any:

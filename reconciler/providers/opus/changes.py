@@ -9,7 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from reconciler.domain.resources import Action, Change
+from reconciler.domain.resources import Action, Change, keys_of
 from reconciler.errors import DatabaseError
 from reconciler.providers.opus import queries, writes
 from reconciler.providers.opus import records as r
@@ -80,7 +80,7 @@ class OpusChanges:
         )
 
     def _appointment_type(self, change: Change) -> None:
-        self._simple(change, "appointment_types", {"name": _key(change.address)})
+        self._simple(change, "appointment_types", {"name": keys_of(change.address)[-1]})
 
     def _simple(self, change: Change, table: str, identity: dict[str, Any]) -> dict[str, Any]:
         """Create, update or delete one row whose attributes are columns."""
@@ -97,7 +97,7 @@ class OpusChanges:
         return attrs
 
     def _preblock_type(self, change: Change) -> None:
-        name = _key(change.address)
+        name = keys_of(change.address)[-1]
         exclusions = self.schema.t("preblock_type_exclusions")
         if change.action is not Action.CREATE:
             self.c.execute(
@@ -131,7 +131,7 @@ class OpusChanges:
         self._list(change, "preblock", r.PreblockType, "preblock_type_id")
 
     def _list(self, change: Change, kind: str, member: type[Any], member_column: str) -> None:
-        name = _key(change.address)
+        name = keys_of(change.address)[-1]
         items = self.schema.t(f"{kind}_list_items")
         links = self.schema.t("list_links")
         if change.action is not Action.CREATE:
@@ -220,12 +220,6 @@ class OpusChanges:
                 for a in creates
             ),
         )
-
-
-def _key(address: str) -> str:
-    """The quoted key at the end of an address: opus.x["key"] → key."""
-    raw = address.rsplit('["', 1)[1][:-2]
-    return raw.replace('\\"', '"').replace("\\\\", "\\")
 
 
 def _time(text: str) -> datetime:

@@ -32,7 +32,7 @@ from reconciler.config.model.base import all_days
 from reconciler.config.model.opus import AppointmentType as AppointmentTypeConfig
 from reconciler.config.model.opus import PreblockType as PreblockTypeConfig
 from reconciler.domain.publishing import Rule, expand, merged
-from reconciler.domain.resources import Resource, quoted
+from reconciler.domain.resources import Resource, keys_of, quoted
 from reconciler.errors import Mark
 from reconciler.providers.opus import queries
 from reconciler.providers.opus import records as r
@@ -265,7 +265,7 @@ class Live:
         """False for what hangs on a provider the database does not have."""
         provider = res.attrs.get("provider") if res.kind == "opus_preblock" else None
         if res.kind == "opus_provider":
-            provider = res.address.rsplit('["', 1)[1][:-2]
+            provider = keys_of(res.address)[-1]
         return provider not in self.missing_providers
 
 

@@ -5,12 +5,11 @@ changes go as one diff."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from reconciler.config.model import Account
-from reconciler.domain.resources import Action, Change
+from reconciler.domain.resources import Action, Change, keys_of
 from reconciler.errors import SiteError
 from reconciler.providers.site.backend import BackendClient
 from reconciler.providers.site.models import (
@@ -31,14 +30,7 @@ from reconciler.providers.site.resources import (
     database_id,
 )
 
-_KEY = re.compile(r'\["((?:[^"\\]|\\.)*)"\]')
-
 TypeIds = Callable[[str], dict[str, int]]  # config database name → appointment type ids
-
-
-def keys_of(address: str) -> list[str]:
-    """The quoted keys of an address, in order: site.clinic["a"].provider["B"] → [a, B]."""
-    return [k.replace('\\"', '"').replace("\\\\", "\\") for k in _KEY.findall(address)]
 
 
 def _set(body: dict[str, Any], path: tuple[str, ...], value: Any) -> None:

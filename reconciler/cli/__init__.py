@@ -27,7 +27,7 @@ from reconciler.cli.plan_commands import (
 )
 from reconciler.cli.report import one_line, problem_line, use_color
 from reconciler.cli.site_commands import site_group
-from reconciler.config.values import redact
+from reconciler.domain.secrets import redact
 from reconciler.errors import ConfigError, ReconcilerError
 
 _NATIONAL_ID = re.compile(r"(?<!\d)\d{6}[ -]?\d{5}(?!\d)")
@@ -82,7 +82,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except ReconcilerError as e:
         if debug:
-            traceback.print_exc()
+            _traceback()
         _error(e.message, e.hint)
         return 1
     except KeyboardInterrupt:
@@ -90,12 +90,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except Exception as e:  # the last line of defence: a clear line, never a secret
         if debug:
-            traceback.print_exc()
+            _traceback()
         # the driver's own words only: a database error's statement and parameters may
         # hold patient data, so they are never shown
         original = getattr(e, "orig", None) or e
-        lines = redact(str(original)).strip().splitlines() or [""]
-        detail = _NATIONAL_ID.sub("(national id)", lines[0])
+        lines = _masked(str(original)).strip().splitlines() or [""]
+        detail = lines[0]
         _error(
             f"internal error: {type(e).__name__}: {detail}",
             "this is a bug; run again with --debug and report the traceback",
@@ -104,6 +104,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     return result if isinstance(result, int) else 0
 
 
+def _masked(text: str) -> str:
+    """`text` with national identity numbers and every secret value masked."""
+    return redact(_NATIONAL_ID.sub("(national id)", text))
+
+
+def _traceback() -> None:
+    """The traceback of the exception being handled, for --debug: masked like every other
+    line (an exception's message and a frame's source can both quote values)."""
+    click.echo(_masked(traceback.format_exc()), err=True, nl=False)
+
+
 def _error(what: str, todo: str) -> None:
     label = click.style("error", fg="red", bold=True) if use_color(sys.stderr) else "error"
-    click.echo(one_line(f"{label}: {what}" + (f" — {todo}" if todo else "")), err=True)
+    line = _masked(what + (f" — {todo}" if todo else ""))
+    click.echo(one_line(f"{label}: {line}"), err=True)

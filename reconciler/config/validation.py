@@ -5,16 +5,26 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Final
 
 from pydantic import BaseModel, ValidationError
 
 from reconciler.config.diagnostics import problems_from
-from reconciler.config.loader import Path_, Tree, load_tree, locate, mark_of, to_data
+from reconciler.config.files import FileAccess, FileProblem
+from reconciler.config.loader import (
+    Path_,
+    Tree,
+    find_root_file,
+    load_tree,
+    locate,
+    mark_of,
+    to_data,
+)
 from reconciler.config.model import Account, Clinic, Config, Database, Provider
 from reconciler.config.references import reference_problems
 from reconciler.config.yaml12 import Node, paused_gc
-from reconciler.errors import ConfigError, Mark, Problem
+from reconciler.errors import ConfigError, Mark, Problem, ReconcilerError
 
 LEVEL_MODELS: Final[dict[str, type[BaseModel]]] = {
     "account": Account,
@@ -30,6 +40,7 @@ class LoadedConfig:
 
     config: Config
     tree: Tree
+    root_dir: Path  # the directory holding reconciler.yaml, absolute
 
     @property
     def root(self) -> Node:
@@ -60,7 +71,12 @@ def load_config(path: str | os.PathLike[str], *, resolve_secrets: bool = True) -
 
 def _load(path: str | os.PathLike[str], resolve_secrets: bool) -> LoadedConfig:
     tree = load_tree(path)
-    context = {"resolve_secrets": resolve_secrets}
+    root_dir = find_root_file(path).resolve().parent
+    try:
+        files = FileAccess.for_config(root_dir)
+    except FileProblem as e:
+        raise ReconcilerError(str(e), "list absolute directories, separated by ':'") from None
+    context = {"resolve_secrets": resolve_secrets, "files": files}
     problems: list[Problem] = list(tree.problems)
     for block_path, level, node in tree.defaults:
         model = LEVEL_MODELS[level]
@@ -73,7 +89,7 @@ def _load(path: str | os.PathLike[str], resolve_secrets: bool) -> LoadedConfig:
     except ValidationError as e:
         problems += problems_from(e, tree.root, Config)
         raise ConfigError(_first_per_place(problems)) from None
-    loaded = LoadedConfig(config, tree)
+    loaded = LoadedConfig(config, tree, root_dir)
     problems += reference_problems(loaded)
     if problems:
         raise ConfigError(_first_per_place(problems))

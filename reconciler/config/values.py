@@ -2,20 +2,24 @@
 reference to a secret (`Ref` → `Secret`), and files named relative to the config (`LocalFile`).
 
 Secrets are given by reference only — `${env:NAME}` or `${file:path}` — and held in `Secret`,
-whose `str()` and `repr()` never show the value.
+whose `str()` and `repr()` never show the value. Every file a config names (a `${file:}`
+reference, a logo, a photo, a certificate) must be a regular file inside the config's
+directory or in a directory the operator allows (`FileAccess`).
 """
 
 from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Final
 
-from pydantic import PlainSerializer, PlainValidator, ValidationInfo, WithJsonSchema
+from pydantic import BaseModel, PlainSerializer, PlainValidator, ValidationInfo, WithJsonSchema
 
-from reconciler.config.files import FileProblem, read_limited
+from reconciler.config.files import FileAccess, FileProblem, read_limited
+from reconciler.domain.secrets import Secret, control_character
 from reconciler.errors import Mark
 
 MAX_SECRET_FILE_BYTES: Final = 64 * 1024
@@ -70,8 +74,18 @@ def _base_dir(value: str) -> Path:
     return Path(mark.file).parent if mark is not None else Path()
 
 
-def resolve(ref: Ref) -> str:
-    """The value a reference points at. ValueError names the variable or file, never a value."""
+def _access(info: ValidationInfo | None) -> FileAccess | None:
+    context = (info.context if info is not None else None) or {}
+    access = context.get("files")
+    return access if isinstance(access, FileAccess) else None
+
+
+def resolve(ref: Ref, access: FileAccess | None = None) -> str:
+    """The value a reference points at. ValueError names the variable or file, never a value.
+
+    A `${file:}` secret is read whole; exactly one final line break (`\n` or `\r\n`) is
+    dropped, as editors and `echo` add one. `access`, when given, says which directories
+    the file may lie in."""
     if ref.kind == "env":
         if not _ENV_NAME.fullmatch(ref.name):
             raise ValueError(
@@ -89,6 +103,8 @@ def resolve(ref: Ref) -> str:
         return value
     path = _base_dir(ref) / ref.name
     try:
+        if access is not None:
+            access.check(path)
         data = read_limited(path, MAX_SECRET_FILE_BYTES)
     except FileProblem as e:
         raise ValueError(f"secret file {path} {e}") from None
@@ -96,55 +112,10 @@ def resolve(ref: Ref) -> str:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise ValueError(f"secret file {path} is not UTF-8 text") from None
-    text = text.removesuffix("\n").removesuffix("\r")
+    text = text.removesuffix("\n").removesuffix("\r") if text.endswith("\n") else text
     if not text:
         raise ValueError(f"secret file {path} is empty")
     return text
-
-
-_RESOLVED_SECRETS: set[str] = set()
-
-
-def redact(text: str) -> str:
-    """`text` with every secret value resolved in this process replaced by (sensitive): a
-    safety net for messages that come from outside the project (drivers, libraries)."""
-    for secret in sorted(_RESOLVED_SECRETS, key=len, reverse=True):
-        text = text.replace(secret, "(sensitive)")
-    return text
-
-
-class Secret:
-    """A secret value held by reference. Shows as `(sensitive)`; `reveal()` gives the value."""
-
-    __slots__ = ("_value", "file", "reference")
-
-    def __init__(self, reference: str, value: str | None, file: Path | None = None) -> None:
-        self.reference = reference
-        self.file = file  # for ${file:…}: the file, wherever the config that named it is
-        self._value = value
-        if value is not None and len(value) >= 3:
-            _RESOLVED_SECRETS.add(value)
-
-    def reveal(self) -> str:
-        if self._value is None:
-            raise LookupError(f"secret {self.reference} was not resolved")
-        return self._value
-
-    @property
-    def resolved(self) -> bool:
-        return self._value is not None
-
-    def __str__(self) -> str:
-        return "(sensitive)"
-
-    def __repr__(self) -> str:
-        return f"Secret({self.reference})"
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Secret) and other.reference == self.reference
-
-    def __hash__(self) -> int:
-        return hash(self.reference)
 
 
 def _should_resolve(info: ValidationInfo) -> bool:
@@ -172,8 +143,8 @@ def _validate_secret(value: Any, info: ValidationInfo) -> Secret:
     if not _should_resolve(info):
         return Secret(ref.label, None, file)
     try:
-        return Secret(ref.label, resolve(ref), file)
-    except ValueError as e:
+        return Secret(ref.label, resolve(ref, _access(info)), file)
+    except ValueError as e:  # SecretProblem included
         raise Invalid(str(e), "secret") from None
 
 
@@ -196,7 +167,13 @@ def _validate_resolvable(value: Any, info: ValidationInfo) -> str:
     if not isinstance(value, str):
         raise ValueError("must be text")
     if isinstance(value, Ref):
-        return resolve(value) if _should_resolve(info) else value.label
+        if not _should_resolve(info):
+            return value.label
+        text = resolve(value, _access(info))
+        found = control_character(text)
+        if found is not None:
+            raise Invalid(f"{value.label} holds {found}; remove it", "reference")
+        return text
     return str(value)
 
 
@@ -263,7 +240,7 @@ def local_file(max_bytes: int, kinds: tuple[str, ...] = ()) -> Any:
     """An annotated type for a file that must exist, be at most `max_bytes`, and (when
     `kinds` is given) end in one of those suffixes."""
 
-    def check(value: Any) -> LocalFile:
+    def check(value: Any, info: ValidationInfo) -> LocalFile:
         if isinstance(value, LocalFile):
             return value
         if not isinstance(value, str) or not value.strip():
@@ -273,6 +250,12 @@ def local_file(max_bytes: int, kinds: tuple[str, ...] = ()) -> Any:
             path = Path(os.path.normpath(_base_dir(value) / path))
         if kinds and path.suffix.lower() not in kinds:
             raise Invalid(f"'{value}' must be a {', '.join(kinds)} file", "file")
+        access = _access(info)
+        if access is not None:
+            try:
+                access.check(path)
+            except FileProblem as e:
+                raise Invalid(f"file {path} {e}", "file") from None
         try:
             size = path.stat().st_size
         except OSError:
@@ -297,3 +280,22 @@ def local_file(max_bytes: int, kinds: tuple[str, ...] = ()) -> Any:
             }
         ),
     ]
+
+
+def named_files(value: Any) -> Iterator[tuple[str, Path]]:
+    """Every file a loaded config (or part of it) names, as (kind, path): `file` for a logo,
+    photo or certificate, `secret` for a `${file:}` secret. In model order."""
+    if isinstance(value, LocalFile):
+        yield "file", value.path
+    elif isinstance(value, Secret):
+        if value.file is not None:
+            yield "secret", value.file
+    elif isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            yield from named_files(getattr(value, name))
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from named_files(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from named_files(item)

@@ -25,9 +25,11 @@ import sqlalchemy as sa
 from pydantic import BaseModel
 
 from reconciler.config import load_config
+from reconciler.config.files import ALLOWED_DIRS_VARIABLE
 from reconciler.config.model import Account
-from reconciler.config.values import LocalFile, Secret
+from reconciler.config.values import LocalFile, named_files
 from reconciler.domain.resources import keys_of
+from reconciler.domain.secrets import Secret
 from reconciler.domain.times import DateSpan, TimeWindow, Weekday
 from reconciler.errors import ReconcilerError
 from reconciler.export.site import read_site, site_settings, update_clinics
@@ -59,7 +61,7 @@ def export(source: Path, out: Path, *, today: date | None = None) -> Exported:
     as_written = load_config(source, resolve_secrets=False).config
     data = _plain(as_written, out.resolve())
     objects = 0
-    notes: list[str] = []
+    notes = _outside_notes(as_written, out.resolve())
     out.mkdir(parents=True, exist_ok=True)
     for name, account in connecting.config.accounts.items():
         written = data["accounts"][name]
@@ -81,6 +83,25 @@ def export(source: Path, out: Path, *, today: date | None = None) -> Exported:
             _keep_publishing(written, account, db_name, managed_providers)
     target.write_text(dump(data, HEADER), encoding="utf-8")
     return Exported(target, len(data["accounts"]), objects, tuple(notes))
+
+
+def _outside_notes(config: Any, out: Path) -> list[str]:
+    """Files the new config names from outside its directory: it may read them only from
+    directories listed in RECONCILER_FILE_DIRS. Secrets are never copied."""
+    outside = sorted(
+        {
+            str(path.resolve().parent)
+            for _, path in named_files(config)
+            if not path.resolve().is_relative_to(out)
+        }
+    )
+    if not outside:
+        return []
+    listed = os.pathsep.join(outside)
+    return [
+        f"the new config names files in {', '.join(outside)}, outside {out}: move them in, "
+        f"or allow their directories with {ALLOWED_DIRS_VARIABLE}={listed}"
+    ]
 
 
 def _read_opus(

@@ -9,7 +9,7 @@ import pytest
 from support import ACCOUNT_KEY, BASE, WriteConfig
 
 from reconciler.config import load_config
-from reconciler.config.values import Secret
+from reconciler.domain.secrets import Secret
 from reconciler.errors import ConfigError
 
 

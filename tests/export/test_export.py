@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import pytest
 from support import RunCli
 
 from reconciler.config import load_config
@@ -32,7 +33,9 @@ def test_yaml_out_reads_back_exactly() -> None:
     assert back["rules"][0]["hours"] == ["08:00-11:00"]
 
 
-def test_export_after_apply_plans_empty(cli: RunCli, workspace: Workspace, tmp_path: Path) -> None:
+def test_export_after_apply_plans_empty(
+    cli: RunCli, workspace: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     config = workspace.config.parent
     assert cli("apply", config, "--auto-approve").code == 0
     with sqlite3.connect(workspace.database) as c:  # staff change a type in the GUI
@@ -41,6 +44,10 @@ def test_export_after_apply_plans_empty(cli: RunCli, workspace: Workspace, tmp_p
     result = cli("export", config, "--out", out)
     assert result.code == 0, result.err
     assert "1 account" in result.out
+    # the secrets and the certificate stay where they are, outside the new directory
+    assert f"RECONCILER_FILE_DIRS={config.resolve() / 'certs'}:" in result.err
+    assert cli("validate", out).code == 1
+    monkeypatch.setenv("RECONCILER_FILE_DIRS", str(config.resolve()))
     exported = load_config(out)
     opus = exported.config.accounts["demo"].databases["opus"].opus
     assert opus.appointment_types["Fylling"].move_max_days == 7  # staff types too
@@ -55,8 +62,11 @@ def test_export_after_apply_plans_empty(cli: RunCli, workspace: Workspace, tmp_p
     assert "exists already" in again.err
 
 
-def test_export_reads_the_sites_settings(cli: RunCli, workspace: Workspace, tmp_path: Path) -> None:
+def test_export_reads_the_sites_settings(
+    cli: RunCli, workspace: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     config = workspace.config.parent
+    monkeypatch.setenv("RECONCILER_FILE_DIRS", str(config.resolve()))
     assert cli("apply", config, "--auto-approve").code == 0
     account = load_config(config).config.accounts["demo"]
     with backend_client(account) as client:  # someone changes the site outside the config

@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
+from reconciler.domain.secrets import Secret
 from reconciler.errors import (
     AccountKeyRejected,
     CertificateRejected,
@@ -253,3 +254,24 @@ def test_national_ids_in_urls_are_masked_in_httpx_logs(
         )
     assert "HTTP Request" in caplog.text
     assert "02013299997" not in caplog.text and "30108299920" not in caplog.text
+
+
+def test_a_header_http_refuses_is_reported_without_its_value(
+    scripted: tuple[Script, str],
+) -> None:
+    script, url = scripted
+    script.answers = [(200, {})]
+    secret = Secret.given("visible-key")
+    with transport(url, []) as site, pytest.raises(SiteRejected) as info:
+        site.request("GET", "/x", headers={"apiKey": secret, "X-Other": "visible-value\n"})
+    assert "visible" not in str(info.value)
+    assert "a header holds a character HTTP does not allow" in str(info.value)
+    assert script.received == []
+
+
+def test_a_secret_header_is_sent_revealed(scripted: tuple[Script, str]) -> None:
+    script, url = scripted
+    script.answers = [(200, {})]
+    with transport(url, []) as site:
+        site.request("GET", "/x", headers={"apiKey": Secret.given("sent-as-is")})
+    assert script.received[0]["headers"]["apiKey"] == "sent-as-is"

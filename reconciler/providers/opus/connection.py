@@ -18,7 +18,7 @@ from typing import Any, Final
 import sqlalchemy as sa
 
 from reconciler.config.model import Database
-from reconciler.config.values import redact
+from reconciler.domain.secrets import redact
 from reconciler.errors import DatabaseError
 
 SQL_SERVER_DRIVER: Final = "ODBC Driver 18 for SQL Server"

@@ -20,6 +20,7 @@ import httpx
 
 from reconciler.config.model import Account
 from reconciler.config.values import LocalFile
+from reconciler.domain.secrets import Secret
 from reconciler.errors import CertificateError, UsageError
 from reconciler.providers.site.backend import BackendClient
 from reconciler.providers.site.certificate import ClientCertificate, trust_context
@@ -66,18 +67,20 @@ def _verify(
 
 def connect_backend(
     url: str,
-    account_key: str,
+    account_key: Secret | str,
     certificate: ClientCertificate | None = None,
     *,
     ca_file: CaFile = None,
     timeout: httpx.Timeout = DEFAULT_TIMEOUT,
     retry: RetryPolicy | None = None,
 ) -> BackendClient:
-    """A backend client for the site at `url` (the account's site_url)."""
+    """A backend client for the site at `url` (the account's site_url). A key given as
+    text is held as a Secret from here on."""
+    key = account_key if isinstance(account_key, Secret) else Secret.given(account_key)
     transport = SiteTransport(
         url, verify=_verify(url, certificate, ca_file), timeout=timeout, retry=retry
     )
-    return BackendClient(transport, account_key, certificate)
+    return BackendClient(transport, key, certificate)
 
 
 def backend_client(
@@ -88,15 +91,18 @@ def backend_client(
     retry: RetryPolicy | None = None,
 ) -> BackendClient:
     """The backend client for a configured account (its site_url, key and certificate)."""
-    try:
-        key = account.key.reveal()
-    except LookupError:
+    if not account.key.resolved:
         raise UsageError(
             "the account key was not read",
             "load the config with its secrets (not with --no-secrets)",
-        ) from None
+        )
     return connect_backend(
-        account.url, key, certificate_of(account), ca_file=ca_file, timeout=timeout, retry=retry
+        account.url,
+        account.key,
+        certificate_of(account),
+        ca_file=ca_file,
+        timeout=timeout,
+        retry=retry,
     )
 
 

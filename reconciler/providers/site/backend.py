@@ -9,13 +9,14 @@ fetched on first use for {AccountId, Thumbprint} and fetched again when it lapse
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
 import httpx
 
-from reconciler.errors import AccountKeyRejected, SiteError
+from reconciler.domain.secrets import Secret, SecretProblem
+from reconciler.errors import AccountKeyRejected, SiteError, SiteRejected
 from reconciler.providers.site.certificate import ClientCertificate
 from reconciler.providers.site.models import (
     AccountInfo,
@@ -46,13 +47,13 @@ class BackendClient:
     def __init__(
         self,
         transport: SiteTransport,
-        account_key: str,
+        account_key: Secret,
         certificate: ClientCertificate | None = None,
     ) -> None:
         self.transport = transport
         self._key = account_key
         self.certificate = certificate
-        self._token: str | None = None
+        self._token: Secret | None = None
         self._account_id: UUID | None = None
         self._lock = threading.Lock()
 
@@ -112,12 +113,19 @@ class BackendClient:
             )
         return info.Thumbprint
 
-    def token(self) -> str:
+    def token(self) -> Secret:
         """A backend token, fetched now if there is none."""
         with self._lock:
             if self._token is None:
                 body = {"AccountId": str(self.account_id()), "Thumbprint": self._thumbprint()}
-                self._token = str(self._keyed("POST", "/token", body).json()["Token"])
+                token = str(self._keyed("POST", "/token", body).json()["Token"])
+                try:
+                    self._token = Secret("the backend token", f"Bearer {token}")
+                except SecretProblem:
+                    raise SiteRejected(
+                        "the booking site sent a backend token that cannot be used",
+                        "report this to the site's operator",
+                    ) from None
             return self._token
 
     # --- calls with the token ----------------------------------------------------------
@@ -129,7 +137,7 @@ class BackendClient:
         body: Any = None,
         *,
         params: dict[str, Any] | None = None,
-        headers: dict[str, str] | None = None,
+        headers: Mapping[str, str | Secret] | None = None,
     ) -> httpx.Response:
         for attempt in (1, 2):
             token = self.token()
@@ -139,13 +147,13 @@ class BackendClient:
                     BACKEND + path,
                     json_body=body,
                     params=params,
-                    headers={**(headers or {}), "Authorization": f"Bearer {token}"},
+                    headers={**(headers or {}), "Authorization": token},
                 )
             except AccountKeyRejected as e:
                 if e.code not in _TOKEN_PROBLEMS or attempt == 2:
                     raise
                 with self._lock:
-                    if self._token == token:
+                    if self._token is token:
                         self._token = None
         raise AssertionError("unreachable")
 

@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from reconciler.config.values import redact
+from reconciler.domain.secrets import Secret, redact
 from reconciler.errors import (
     AccountKeyRejected,
     CertificateRejected,
@@ -134,10 +134,14 @@ class SiteTransport:
         *,
         json_body: Any = None,
         params: Mapping[str, Any] | None = None,
-        headers: Mapping[str, str] | None = None,
+        headers: Mapping[str, str | Secret] | None = None,
     ) -> httpx.Response:
-        """Send with retries; the response if 2xx, else the matching SiteError."""
-        sent_headers = dict(headers or {})
+        """Send with retries; the response if 2xx, else the matching SiteError. A header
+        given as a Secret is revealed here, for the request only."""
+        sent_headers = {
+            name: value.reveal() if isinstance(value, Secret) else value
+            for name, value in (headers or {}).items()
+        }
         if method in WRITES:
             sent_headers.setdefault("Idempotency-Key", str(uuid.uuid4()))
         content = None
@@ -152,6 +156,13 @@ class SiteTransport:
                 response = self._client.request(
                     method, path, content=content, params=params, headers=sent_headers
                 )
+            except httpx.LocalProtocolError:
+                # the library refused to send what it was given (its message quotes it)
+                raise SiteRejected(
+                    f"a request to the booking site at {self.host} could not be sent: a header "
+                    "holds a character HTTP does not allow",
+                    "check the account key and the other values sent to the site",
+                ) from None
             except httpx.TransportError as e:
                 last = self._transport_failure(e)
                 if isinstance(last, CertificateRejected | SiteRejected):

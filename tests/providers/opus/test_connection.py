@@ -8,7 +8,7 @@ import pytest
 from opus_support import SERVER_SETTINGS, database_settings
 
 from reconciler.config.model import Database
-from reconciler.config.values import Secret
+from reconciler.domain.secrets import Secret
 from reconciler.errors import DatabaseError
 from reconciler.providers.opus.connection import check, create_engine, database_url
 

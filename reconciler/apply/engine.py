@@ -1,6 +1,8 @@
-"""Apply a plan: per account, lock, check the plan is not stale, then run its changes in
-dependency order — each step one transaction, its intent journalled before it runs and its
-outcome after — and stop that account at the first failure. Other accounts go on.
+"""Apply a reviewed plan, account by account: take the account's lock, read its live systems
+again, plan again, and go on only if the new plan is identical to the reviewed one; then run
+its changes in dependency order — each step one transaction, its intent journalled before it
+runs and its outcome after — and stop that account at the first failure. Other accounts go
+on, whatever happens to one (a held lock, a stale plan, a failure), and each gets a report.
 
 The next plan shows exactly what is left: applied steps are in the live systems, failed and
 unattempted ones are not.
@@ -10,15 +12,28 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from itertools import groupby
 
 import sqlalchemy as sa
 
+from reconciler.apply.locks import account_lock
+from reconciler.config import LoadedConfig
+from reconciler.config.loader import display_path
 from reconciler.domain.resources import Action, Change, Resource
+from reconciler.domain.secrets import redact
+from reconciler.domain.words import count
 from reconciler.errors import ReconcilerError
+from reconciler.plan.fingerprints import config_fingerprint
 from reconciler.plan.model import AccountPlan, Plan
-from reconciler.plan.planner import AccountSides, Computed, DatabaseSide
+from reconciler.plan.planner import (
+    AccountSides,
+    DatabaseSide,
+    Options,
+    account_plan,
+    read_account,
+)
+from reconciler.plan.staleness import account_difference, plan_difference
 from reconciler.providers.opus import bookkeeping as books
 from reconciler.providers.opus import queries
 from reconciler.providers.opus.changes import OpusChanges
@@ -28,43 +43,116 @@ from reconciler.providers.site.changes import SiteChanges
 
 
 class StalePlan(ReconcilerError):
-    """The saved plan no longer matches the config or the live systems."""
+    """The saved plan is no longer the plan that would be made now."""
+
+
+@dataclass(frozen=True)
+class Step:
+    """Changes applied together: one label, one transaction or one request."""
+
+    label: str
+    changes: int
 
 
 @dataclass
 class AccountReport:
     account: str
-    applied: list[str] = field(default_factory=list)
-    failed: list[tuple[str, str]] = field(default_factory=list)
-    not_attempted: list[str] = field(default_factory=list)
-    refused: str = ""
+    applied: list[Step] = field(default_factory=list)
+    failed: tuple[Step, str] | None = None  # the step, and why it failed
+    not_attempted: list[Step] = field(default_factory=list)
+    refused: str = ""  # why nothing was applied: stale, locked, unreadable, problems, safety
+    baseline_only: bool = False  # a refresh-only plan: drift accepted, nothing written live
 
     @property
     def ok(self) -> bool:
-        return not self.failed and not self.refused
+        return self.failed is None and not self.refused
 
 
 Progress = Callable[[str], None]
 
 
-def check_not_stale(saved: Plan, fresh: Plan) -> None:
-    """Refuse a saved plan when the config or any live system has moved since it was made."""
-    if saved.config_fingerprint != fresh.config_fingerprint:
-        raise StalePlan("plan is stale: the config has changed since it was made", "run plan again")
-    fresh_accounts = {a.account: a for a in fresh.accounts}
-    for account in saved.accounts:
-        now = fresh_accounts.get(account.account)
-        if now is None or now.live_fingerprint != account.live_fingerprint:
-            raise StalePlan(
-                f"plan is stale: the live state of account '{account.account}' has changed",
-                "run plan again",
-            )
-        if [(c.action, c.address) for c in now.changes] != [
-            (c.action, c.address) for c in account.changes
-        ]:
-            raise StalePlan(
-                "plan is stale: it no longer computes the same changes", "run plan again"
-            )
+def apply(
+    reviewed: Plan,
+    loaded: LoadedConfig,
+    *,
+    force: bool = False,
+    today: date | None = None,
+    now: datetime | None = None,
+    progress: Progress | None = None,
+) -> list[AccountReport]:
+    """Apply the reviewed plan to what `loaded` reaches; a report per account. StalePlan
+    when the plan as a whole no longer holds (config, day, accounts)."""
+    today = today or date.today()
+    accounts = loaded.config.accounts
+    selection = list(reviewed.selected) or list(accounts)
+    unknown = [a.account for a in reviewed.accounts if a.account not in accounts]
+    why = plan_difference(reviewed, config_fingerprint(loaded), today, selection) or (
+        f"it names accounts the config does not have: {', '.join(unknown)}" if unknown else None
+    )
+    if why is not None:
+        raise StalePlan(f"plan is stale: {why}", "run plan again")
+    run = _Run(reviewed, loaded, force, today, now or datetime.now(), progress or _quiet)
+    return [run.account(saved) for saved in reviewed.accounts]
+
+
+def _quiet(_: str) -> None:
+    pass
+
+
+@dataclass
+class _Run:
+    reviewed: Plan
+    loaded: LoadedConfig
+    force: bool
+    today: date
+    now: datetime
+    progress: Progress
+
+    @property
+    def options(self) -> Options:
+        """The reviewed plan's options: planning again must plan the same way."""
+        plan = self.reviewed
+        return Options(plan.targets, plan.excludes, plan.refresh_only, self.force)
+
+    def account(self, saved: AccountPlan) -> AccountReport:
+        report = AccountReport(saved.account, baseline_only=self.reviewed.refresh_only)
+        if not saved.changes:
+            return report
+        account = self.loaded.config.accounts[saved.account]
+        try:
+            with account_lock(saved.account, account, self.reviewed.id):
+                sides = read_account(
+                    saved.account,
+                    account,
+                    self.loaded,
+                    self.today,
+                    with_site=self.options.reads_site,
+                )
+                try:
+                    self._checked(saved, sides, report)
+                finally:
+                    sides.close()
+        except ReconcilerError as e:  # the lock is held, a live system cannot be read…
+            if report.applied:  # … or the bookkeeping failed after steps were applied
+                report.failed = report.failed or (Step("the journal and lock", 0), str(e))
+            else:
+                report.refused = str(e)
+        return report
+
+    def _checked(self, saved: AccountPlan, sides: AccountSides, report: AccountReport) -> None:
+        """Plan the account again under its lock; apply only what was reviewed."""
+        reviewed = self.reviewed
+        fresh = account_plan(sides, self.loaded, self.options)
+        here = display_path(self.loaded.root_dir)
+        why = account_difference(saved, fresh, reviewed.config_path, here)
+        if why is not None:
+            report.refused = f"plan is stale: {why} — run plan again"
+        elif any(p.severity.value == "error" for p in fresh.problems):
+            report.refused = "the plan has problems (shown with it); fix them first"
+        elif fresh.refused:
+            report.refused = fresh.refused
+        else:
+            _AccountApply(reviewed, fresh, sides, report, self.now, self.progress).run()
 
 
 def _step_key(change: Change) -> str:
@@ -84,8 +172,7 @@ def steps(changes: Sequence[Change]) -> Iterator[tuple[str, list[Change]]]:
     preblocks (one transaction), the site's settings (one document), one database's master
     data on the site (one diff)."""
     for label, group in groupby(changes, key=_step_key):
-        items = list(group)
-        yield (label if len(items) == 1 else f"{len(items)} {label}"), items
+        yield label, list(group)
 
 
 def _side_of(sides: AccountSides, address: str) -> DatabaseSide:
@@ -93,30 +180,6 @@ def _side_of(sides: AccountSides, address: str) -> DatabaseSide:
         if address.startswith(side.scope.prefix):
             return side
     raise ReconcilerError(f"no database holds {address}", "this is a bug; report it")
-
-
-def apply(
-    computed: Computed, *, now: datetime | None = None, progress: Progress | None = None
-) -> list[AccountReport]:
-    """Apply every account's changes; returns a report per account."""
-    now = now or datetime.now()
-    reports = []
-    for account in computed.plan.accounts:
-        sides = computed.accounts[account.account]
-        report = AccountReport(account.account)
-        reports.append(report)
-        if account.refused:
-            report.refused = account.refused
-            continue
-        if any(p.severity.value == "error" for p in account.problems):
-            report.refused = "the plan has problems (above); fix them first"
-            continue
-        if not account.changes:
-            continue
-        _AccountApply(
-            computed.plan, account, sides, report, now, progress or (lambda _: None)
-        ).run()
-    return reports
 
 
 @dataclass
@@ -135,16 +198,12 @@ class _AccountApply:
         return self.sides.lead
 
     def run(self) -> None:
-        lead = self.lead
-        books.acquire(lead.engine, lead.schema, self.account.account, self.plan.id)
-        try:
-            all_steps = list(steps(self.account.changes))
-            for number, (label, step) in enumerate(all_steps, start=1):
-                if not self._step(number, label, step):
-                    self.report.not_attempted = [later for later, _ in all_steps[number:]]
-                    return
-        finally:
-            books.release(lead.engine, lead.schema, self.account.account)
+        """Every step in order, until one fails. (The caller holds the account's lock.)"""
+        all_steps = list(steps(self.account.changes))
+        for number, (label, step) in enumerate(all_steps, start=1):
+            if not self._step(number, label, step):
+                self.report.not_attempted = [Step(lbl, len(c)) for lbl, c in all_steps[number:]]
+                return
 
     def _step(self, number: int, label: str, step: list[Change]) -> bool:
         lead = self.lead
@@ -159,11 +218,12 @@ class _AccountApply:
             message = _message(e)
             with connected(lead.engine, lead.db, lead.name) as connection:
                 self._journal(connection, number, label, step, "failed", detail=message)
-            self.report.failed.append((label, message))
-            self.progress(f"failed {label}: {message}")
+            self.report.failed = (Step(label, len(step)), message)
+            self.progress(f"failed step {number}, {label}: {message}")
             return False
-        self.report.applied += [c.address for c in step]
-        self.progress(f"applied {label}")
+        self.report.applied.append(Step(label, len(step)))
+        done = "recorded" if self.plan.refresh_only else "applied"
+        self.progress(f"{done} step {number}, {label}: {count(len(step), 'change')}")
         return True
 
     def _opus_step(self, number: int, label: str, step: list[Change]) -> None:
@@ -231,4 +291,4 @@ def _message(error: Exception) -> str:
     if isinstance(error, ReconcilerError):
         return str(error)
     original = getattr(error, "orig", None) or error
-    return (str(original).strip().splitlines() or [type(error).__name__])[0]
+    return redact((str(original).strip().splitlines() or [type(error).__name__])[0])

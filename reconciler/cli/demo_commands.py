@@ -80,22 +80,17 @@ def _doctor(config: Path) -> bool:
 
 def _plan_and_apply(config: Path) -> bool:
     from reconciler.apply.engine import apply  # noqa: PLC0415
+    from reconciler.cli.apply_report import echo_reports  # noqa: PLC0415
     from reconciler.plan.planner import compute  # noqa: PLC0415
     from reconciler.plan.render import render_text  # noqa: PLC0415
 
     _step(f"reconciler plan {config}")
     computed = compute(config)
-    try:
-        click.echo(render_text(computed.plan), nl=False)
-        _step("reconciler apply (approved)")
-        reports = apply(computed)
-    finally:
-        computed.close()
-    for report in reports:
-        click.echo(f"account {report.account}: {len(report.applied)} changes applied")
-        if not report.ok:
-            click.echo(f"error: {report.failed or report.refused}", err=True)
-            return False
+    computed.close()
+    click.echo(render_text(computed.plan), nl=False)
+    _step("reconciler apply (approved)")
+    if not echo_reports(apply(computed.plan, computed.loaded)):
+        return False
     _step(f"reconciler plan {config} (again)")
     again = compute(config)
     again.close()

@@ -86,6 +86,8 @@ def plan_command(
     from reconciler.plan import planfile  # noqa: PLC0415
     from reconciler.plan.planner import compute  # noqa: PLC0415
 
+    if out is not None:
+        planfile.check_writable(out)
     computed = compute(
         path, accounts=accounts, targets=targets, excludes=excludes, refresh_only=refresh_only
     )
@@ -108,55 +110,53 @@ def plan_command(
 @click.option("--force", is_flag=True, help="Apply even beyond the safety limits.")
 @account_option
 def apply_command(target: Path, auto_approve: bool, force: bool, accounts: tuple[str, ...]) -> int:
-    """Apply a saved plan (refused if stale), or plan the config at PATH and apply it."""
-    from reconciler.apply.engine import apply, check_not_stale  # noqa: PLC0415
+    """Apply a saved plan exactly as reviewed (refused unless planning again gives the same
+    plan), or plan the config at PATH, show it, and apply it once approved."""
+    from reconciler.apply.engine import apply  # noqa: PLC0415
+    from reconciler.cli.apply_report import echo_reports  # noqa: PLC0415
+    from reconciler.config import load_config  # noqa: PLC0415
     from reconciler.plan import planfile  # noqa: PLC0415
     from reconciler.plan.planner import compute  # noqa: PLC0415
 
-    saved = planfile.load(target) if planfile.is_plan_file(target) else None
-    if saved is not None:
-        computed = compute(
-            saved.config_path,
-            accounts=accounts or tuple(a.account for a in saved.accounts),
-            targets=saved.targets,
-            excludes=saved.excludes,
-            refresh_only=saved.refresh_only,
-            force=force,
-        )
+    if planfile.is_plan_file(target):
+        if accounts:
+            raise UsageError(
+                "a saved plan is applied whole; --account does not apply to it",
+                "plan again with --account NAME --out FILE, and apply that",
+            )
+        reviewed = planfile.load(target)
+        loaded = load_config(_config_of(reviewed, target))
+        if not reviewed.has_changes:
+            click.echo("No changes: the plan has nothing to apply.")
+            return 0
     else:
         computed = compute(target, accounts=accounts, force=force)
-    try:
-        if saved is not None:
-            check_not_stale(saved, computed.plan)
-        else:
+        try:
             _emit(computed.plan, "text")
-        if not computed.plan.has_changes:
-            if saved is None:
-                return 0
-            click.echo("No changes: the live systems match the config.")
+        finally:
+            computed.close()
+        reviewed, loaded = computed.plan, computed.loaded
+        if not reviewed.has_changes:
             return 0
-        if saved is None and not auto_approve:
+        if not auto_approve:
             _confirm()
-        reports = apply(computed, progress=lambda line: click.echo(line, err=True))
-    finally:
-        computed.close()
-    failed = False
-    for report in reports:
-        if report.refused:
-            click.echo(f"error: account {report.account}: refused — {report.refused}", err=True)
-            failed = True
-        elif report.failed:
-            failed = True
-            label, message = report.failed[0]
-            click.echo(
-                f"error: account {report.account}: {len(report.applied)} applied, "
-                f"failed at {label} ({message}), {len(report.not_attempted)} not attempted — "
-                "fix the cause and run plan again: it shows what is left",
-                err=True,
-            )
-        elif report.applied:
-            click.echo(f"account {report.account}: {len(report.applied)} changes applied")
-    return 1 if failed else 0
+    reports = apply(reviewed, loaded, force=force, progress=lambda line: click.echo(line, err=True))
+    return 0 if echo_reports(reports) else 1
+
+
+def _config_of(reviewed: Plan, plan_file: Path) -> Path:
+    """The config a saved plan was made from: its directory as plan named it — relative to
+    where plan ran, so looked for from here, then from the plan file's directory (a CI job
+    that downloaded the plan beside the checkout). Its fingerprint must match in any case."""
+    written = Path(reviewed.config_path)
+    candidates = [written] if written.is_absolute() else [written, plan_file.parent / written]
+    for candidate in candidates:
+        if (candidate / "reconciler.yaml").is_file():
+            return candidate
+    raise UsageError(
+        f"the plan was made from the config at '{written}', which is not here",
+        "run apply from the directory plan ran in (the checkout of the config repo)",
+    )
 
 
 def _confirm() -> None:
@@ -195,7 +195,7 @@ def drift_command(path: Path, fmt: str, accounts: tuple[str, ...]) -> int:
     """
     from reconciler.plan.planner import compute  # noqa: PLC0415
 
-    computed = compute(path, accounts=accounts, refresh_only=True)
+    computed = compute(path, accounts=accounts, refresh_only=True, from_opus=True)
     try:
         plan = computed.plan
         _emit(plan, fmt)
@@ -210,9 +210,8 @@ def drift_command(path: Path, fmt: str, accounts: tuple[str, ...]) -> int:
 @account_option
 def unlock_command(path: Path, force: bool, accounts: tuple[str, ...]) -> int:
     """Clear a stale apply lock left by an apply that died."""
+    from reconciler.apply.locks import unlock  # noqa: PLC0415
     from reconciler.config import load_config  # noqa: PLC0415
-    from reconciler.providers.opus import bookkeeping, create_bookkeeping, schema_for  # noqa: PLC0415
-    from reconciler.providers.opus.connection import connected, create_engine  # noqa: PLC0415
 
     if not force:
         raise UsageError(
@@ -222,16 +221,7 @@ def unlock_command(path: Path, force: bool, accounts: tuple[str, ...]) -> int:
     for name, account in loaded.config.accounts.items():
         if accounts and name not in accounts:
             continue
-        db_name, db = next((n, d) for n, d in account.databases.items() if d.active)
-        schema = schema_for(db, db_name)
-        engine = create_engine(db, db_name)
-        try:
-            with connected(engine, db, db_name) as connection:
-                create_bookkeeping(connection, schema)
-                holder = bookkeeping.holder_of(connection, schema, name)
-            bookkeeping.release(engine, schema, name)
-        finally:
-            engine.dispose()
+        holder = unlock(name, account)
         click.echo(
             f"account {name}: " + (f"cleared the lock of {holder}" if holder else "was not locked")
         )

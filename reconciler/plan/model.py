@@ -1,25 +1,15 @@
 """A plan: per account, the ordered changes, with what they were computed from (config and
-live fingerprints) so that a saved plan can be refused when either has moved."""
+live fingerprints, the day, the options) so that a saved plan can be refused unless planning
+again gives exactly the same plan."""
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 
-from reconciler.domain.resources import Action, Change, Resource
+from reconciler.domain.resources import Action, Change
 from reconciler.errors import Problem
-
-
-def fingerprint(resources: Iterable[Resource]) -> str:
-    """One hash for a set of resources: their addresses and attributes. (Providers build
-    attributes in a fixed order, so their repr is stable; repr is much cheaper than JSON.)"""
-    digest = hashlib.blake2b(digest_size=16)
-    for res in sorted(resources, key=lambda r: r.address):
-        digest.update(f"{res.address}\0{res.attrs!r}\0".encode())
-    return digest.hexdigest()
 
 
 @dataclass(frozen=True)
@@ -39,13 +29,13 @@ class Plan:
     id: str
     created_at: datetime
     today: date
-    config_path: str
+    config_path: str  # the config's directory, relative to where plan ran when inside it
     config_fingerprint: str
     accounts: tuple[AccountPlan, ...]
     refresh_only: bool = False
     targets: tuple[str, ...] = ()
     excludes: tuple[str, ...] = ()
-    notes: tuple[str, ...] = field(default=())
+    selected: tuple[str, ...] = ()  # the accounts asked for (--account); none means all
 
     @property
     def has_changes(self) -> bool:

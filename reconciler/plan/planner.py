@@ -3,10 +3,9 @@ filter by target, and check the safety limits. What was read stays open for appl
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -15,18 +14,20 @@ import sqlalchemy as sa
 
 from reconciler.config import LoadedConfig, load_config
 from reconciler.config.diagnostics import format_path
-from reconciler.config.loader import Path_
+from reconciler.config.loader import Path_, display_path
 from reconciler.config.model import Account, Database
 from reconciler.config.yaml12 import paused_gc
 from reconciler.domain.resources import Action, Change, Resource
-from reconciler.errors import Mark, Problem, ReconcilerError, UsageError
+from reconciler.errors import Mark, Problem, ReconcilerError, Severity, UsageError
 from reconciler.plan.diff import diff, matches
-from reconciler.plan.model import AccountPlan, Plan, fingerprint
+from reconciler.plan.fingerprints import config_fingerprint, live_fingerprint
+from reconciler.plan.model import AccountPlan, Plan
 from reconciler.plan.site_side import SiteSide, read_site
 from reconciler.providers.opus import OpusSchema, create_bookkeeping, schema_for
 from reconciler.providers.opus import bookkeeping as books
 from reconciler.providers.opus.connection import connected, create_engine
 from reconciler.providers.opus.resources import KINDS, Live, Scope, desired, live, scope_of
+from reconciler.providers.site.resources import FROM_OPUS
 from reconciler.providers.site.resources import KINDS as SITE_KINDS
 
 SourceOf = Callable[[Path_], Mark | None]
@@ -81,14 +82,6 @@ class Computed:
             account.close()
 
 
-def config_fingerprint(loaded: LoadedConfig) -> str:
-    digest = hashlib.blake2b(digest_size=16)
-    for name in sorted(loaded.files):
-        digest.update(name.encode())
-        digest.update(Path(name).read_bytes())
-    return digest.hexdigest()
-
-
 ORDER = (*KINDS, *SITE_KINDS)  # the Opus side first: the site takes what it holds
 
 
@@ -104,12 +97,16 @@ def read_account(
 ) -> AccountSides:
     """Read the account's active databases and (unless left out) its site. On failure,
     whatever was opened is closed before the error goes on."""
+    if not any(db.active for db in account.databases.values()):
+        raise ReconcilerError(
+            f"account '{name}' has no active database", "set active: true on one database"
+        )
     sides = AccountSides(name, account)
     try:
         for db_name, db in account.databases.items():
             if db.active:
                 sides.databases[db_name] = _read_database(name, account, db_name, loaded, today)
-        if with_site and sides.databases:
+        if with_site:
             sides.site = read_site(name, account, sides.databases, loaded.source_of)
     except BaseException:
         sides.close()
@@ -135,50 +132,71 @@ def _read_database(
     return DatabaseSide(db_name, db, engine, schema, scope, found, wanted)
 
 
-def _missing_problems(sides: AccountSides, loaded: LoadedConfig) -> list[Problem]:
-    """Clinics and providers the config selects that the database does not have, and what
-    the site cannot take."""
-    found: list[tuple[Path_, str]] = list(sides.site.problems) if sides.site else []
+def _live_problems(sides: AccountSides, loaded: LoadedConfig) -> list[Problem]:
+    """What the config asks of the live systems that they cannot give: clinics and providers
+    the database lacks, what the site cannot take, and names the config writes otherwise
+    than the book has them."""
+    account = ("accounts", sides.name)
+    found: list[tuple[Path_, str, str, Severity]] = [
+        ((*account, *path), message, "site-limit", Severity.ERROR)
+        for path, message in (sides.site.problems if sides.site else [])
+    ]
+    cannot = "the config selects clinics and providers, it cannot create them"
     for side in sides.databases.values():
         for key in side.live.missing_clinics:
             opus_id = side.scope.clinics[key]
-            found.append(
-                (
-                    ("accounts", sides.name, "clinics", key, "opus_id"),
-                    f"clinic {opus_id} is not in database '{side.name}'",
-                )
-            )
+            message = f"clinic {opus_id} is not in database '{side.name}' — {cannot}"
+            found.append(((*account, "clinics", key, "opus_id"), message, "missing-in-opus", _E))
         for code in side.live.missing_providers:
             clinic = side.scope.providers[code]
-            found.append(
-                (
-                    ("accounts", sides.name, "clinics", clinic, "providers", code),
-                    f"provider {code} is not in database '{side.name}'",
-                )
-            )
+            message = f"provider {code} is not in database '{side.name}' — {cannot}"
+            path: Path_ = (*account, "clinics", clinic, "providers", code)
+            found.append((path, message, "missing-in-opus", _E))
+        found += _other_names(sides.name, sides.account, side)
     return [
-        Problem(
-            loaded.mark_of(path),
-            f"{format_path(path)}: {message} — the config selects clinics and providers, "
-            "it cannot create them",
-            "missing-in-opus",
-        )
-        for path, message in found
+        Problem(loaded.mark_of(path), f"{format_path(path)}: {message}", code, severity)
+        for path, message, code, severity in found
     ]
 
 
-def _account_plan(
-    sides: AccountSides,
-    loaded: LoadedConfig,
-    *,
-    targets: Sequence[str],
-    excludes: Sequence[str],
-    refresh_only: bool,
-    force: bool,
-) -> AccountPlan:
-    problems = _missing_problems(sides, loaded)
-    if refresh_only:
-        changes = drift_changes(sides)
+_E = Severity.ERROR
+
+
+def _other_names(
+    name: str, account: Account, side: DatabaseSide
+) -> list[tuple[Path_, str, str, Severity]]:
+    """Clinic and provider names in the config that differ from the book's: the site shows
+    the book's (the config's `name` is a label for its readers)."""
+    found = []
+    rows = side.live.clinic_rows
+    for key, clinic in account.clinics.items():
+        if key not in side.scope.clinics:  # in another database
+            continue
+        path: Path_ = ("accounts", name, "clinics", key)
+        row = rows.get(side.scope.clinics[key])
+        if row is not None and clinic.name is not None and clinic.name != row.name:
+            found.append((path, clinic.name, row.name))
+        for code, provider in clinic.providers.items():
+            prow = side.live.provider_rows.get(code)
+            if prow is not None and provider.name is not None and provider.name != prow.name:
+                found.append(((*path, "providers", code), provider.name, prow.name))
+    return [
+        (
+            (*path, "name"),
+            f"the config says '{written}', the book '{booked}'; the site shows the book's "
+            "name — correct the label here, or the name in Opus",
+            "name-differs",
+            Severity.WARNING,
+        )
+        for path, written, booked in found
+    ]
+
+
+def account_plan(sides: AccountSides, loaded: LoadedConfig, options: Options) -> AccountPlan:
+    problems = _live_problems(sides, loaded)
+    targets, excludes = options.targets, options.excludes
+    if options.refresh_only:
+        changes = drift_changes(sides, from_opus=options.from_opus)
     else:
         changes = []
         for side in sides.databases.values():
@@ -191,9 +209,13 @@ def _account_plan(
     if excludes:
         changes = [c for c in changes if not matches(c.address, excludes)]
     changes.sort(key=_order)
-    refused = "" if force or refresh_only else _refusal(changes, sides, loaded)
+    refused = "" if options.force or options.refresh_only else _refusal(changes, sides, loaded)
     return AccountPlan(
-        sides.name, tuple(changes), fingerprint(sides.live_resources()), tuple(problems), refused
+        sides.name,
+        tuple(changes),
+        live_fingerprint(sides.live_resources()),
+        tuple(problems),
+        refused,
     )
 
 
@@ -212,9 +234,11 @@ def _refusal(changes: list[Change], sides: AccountSides, loaded: LoadedConfig) -
     return ""
 
 
-def drift_changes(sides: AccountSides) -> list[Change]:
+def drift_changes(sides: AccountSides, *, from_opus: bool = False) -> list[Change]:
     """What changed outside the config since the last apply: live against the state applied.
-    An update goes from the applied value (before) to the live one (after)."""
+    An update goes from the applied value (before) to the live one (after). With
+    `from_opus`, also what the site takes from the Opus database and the book now holds
+    otherwise (a provider renamed in Opus): the site gets it at the next apply."""
     lead = sides.lead
     with connected(lead.engine, lead.db, lead.name) as connection:
         state = books.read_state(connection, lead.schema, sides.name)
@@ -227,7 +251,42 @@ def drift_changes(sides: AccountSides) -> list[Change]:
         elif now.fingerprint != applied.fingerprint:
             fields = tuple(n for n in now.attrs if now.attrs.get(n) != applied.attrs.get(n))
             changes.append(Change(Action.UPDATE, address, applied.kind, applied, now, fields))
+    if from_opus and sides.site is not None:
+        reported = {c.address for c in changes}
+        changes += [
+            c for c in _changed_in_opus(sides.site.desired, state) if c.address not in reported
+        ]
     return changes
+
+
+def _changed_in_opus(desired: list[Resource], state: dict[str, Resource]) -> Iterator[Change]:
+    for res in desired:
+        applied = state.get(res.address)
+        if applied is None or res.kind not in FROM_OPUS:
+            continue
+        fields = tuple(f for f in FROM_OPUS[res.kind] if res.attrs[f] != applied.attrs.get(f))
+        if fields:
+            now = Resource(res.address, res.kind, {**applied.attrs, **res.attrs})
+            yield Change(Action.UPDATE, res.address, res.kind, applied, now, fields)
+
+
+@dataclass(frozen=True)
+class Options:
+    """How to plan: which addresses, drift only or all, past the safety limits or not."""
+
+    targets: tuple[str, ...] = ()
+    excludes: tuple[str, ...] = ()
+    refresh_only: bool = False  # only what changed outside the config
+    force: bool = False  # no refusal for changing too much
+    from_opus: bool = False  # refresh_only: with what the site takes from Opus (drift)
+
+    @property
+    def reads_site(self) -> bool:
+        """Whether the plan needs the booking site: not when every target is on the Opus
+        side or the site is excluded."""
+        if "site" in self.excludes:
+            return False
+        return not self.targets or any(t.startswith("site") for t in self.targets)
 
 
 def compute(
@@ -238,31 +297,18 @@ def compute(
     excludes: Sequence[str] = (),
     refresh_only: bool = False,
     force: bool = False,
+    from_opus: bool = False,
     today: date | None = None,
 ) -> Computed:
     """The plan for the config at `path`. Raises ReconcilerError (ConfigError, DatabaseError…)
     when the config is invalid or a live system cannot be read."""
+    options = Options(tuple(targets), tuple(excludes), refresh_only, force, from_opus)
     with paused_gc():  # tens of thousands of acyclic resources: collecting only costs time
-        return _compute(
-            path,
-            accounts=accounts,
-            targets=targets,
-            excludes=excludes,
-            refresh_only=refresh_only,
-            force=force,
-            today=today,
-        )
+        return _compute(path, tuple(accounts), options, today or date.today())
 
 
 def _compute(
-    path: str | Path,
-    *,
-    accounts: Sequence[str],
-    targets: Sequence[str],
-    excludes: Sequence[str],
-    refresh_only: bool,
-    force: bool,
-    today: date | None,
+    path: str | Path, accounts: tuple[str, ...], options: Options, today: date
 ) -> Computed:
     loaded = load_config(path)
     unknown = [a for a in accounts if a not in loaded.config.accounts]
@@ -271,56 +317,28 @@ def _compute(
         raise UsageError(
             f"no account {', '.join(unknown)} in the config", f"the accounts are: {known}"
         )
-    today = today or date.today()
     chosen = [a for a in loaded.config.accounts if not accounts or a in accounts]
     read: dict[str, AccountSides] = {}
     try:
         for name in chosen:
-            read[name] = read_account(
-                name,
-                loaded.config.accounts[name],
-                loaded,
-                today,
-                with_site=_reads_site(targets, excludes),
-            )
-            if not read[name].databases:
-                raise ReconcilerError(
-                    f"account '{name}' has no active database", "set active: true on one database"
-                )
+            account = loaded.config.accounts[name]
+            read[name] = read_account(name, account, loaded, today, with_site=options.reads_site)
     except BaseException:
         Computed(_empty_plan(), loaded, read).close()
         raise
-    plans = tuple(
-        _account_plan(
-            read[name],
-            loaded,
-            targets=targets,
-            excludes=excludes,
-            refresh_only=refresh_only,
-            force=force,
-        )
-        for name in chosen
-    )
     plan = Plan(
         id=uuid.uuid4().hex,
         created_at=datetime.now().replace(microsecond=0),
         today=today,
-        config_path=str(path),
+        config_path=display_path(loaded.root_dir),
         config_fingerprint=config_fingerprint(loaded),
-        accounts=plans,
-        refresh_only=refresh_only,
-        targets=tuple(targets),
-        excludes=tuple(excludes),
+        accounts=tuple(account_plan(read[name], loaded, options) for name in chosen),
+        refresh_only=options.refresh_only,
+        targets=options.targets,
+        excludes=options.excludes,
+        selected=accounts,
     )
     return Computed(plan, loaded, read)
-
-
-def _reads_site(targets: Sequence[str], excludes: Sequence[str]) -> bool:
-    """Whether the plan needs the booking site: not when every target is on the Opus side or
-    the site is excluded."""
-    if "site" in excludes:
-        return False
-    return not targets or any(t.startswith("site") for t in targets)
 
 
 def _empty_plan() -> Plan:

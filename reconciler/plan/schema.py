@@ -74,22 +74,42 @@ def plan_schema() -> dict[str, Any]:
         "title": "A reconciler plan",
         "type": "object",
         "required": [
-            "format_version", "plan_id", "created_at", "today", "config", "refresh_only",
-            "targets", "excludes", "summary", "accounts",
+            "format_version", "digest", "plan_id", "created_at", "today", "config",
+            "refresh_only", "targets", "excludes", "selected_accounts", "summary", "accounts",
         ],
         "properties": {
-            "format_version": {"const": 1},
+            "format_version": {"const": 2},
+            "digest": {
+                "type": "string",
+                "pattern": "^blake2b-256:[0-9a-f]{64}$",
+                "description": "Hash of the document's canonical JSON (sorted keys, no spaces) "
+                "without this key; apply refuses a plan whose digest does not match.",
+            },
             "plan_id": {"type": "string"},
             "created_at": {"type": "string", "description": "Local time, ISO 8601."},
             "today": {"type": "string", "format": "date"},
             "config": {
                 "type": "object",
                 "required": ["path", "fingerprint"],
-                "properties": {"path": {"type": "string"}, "fingerprint": {"type": "string"}},
+                "properties": {
+                    "path": {
+                        "type": "string",
+                        "description": "The config's directory, relative to where plan ran.",
+                    },
+                    "fingerprint": {
+                        "type": "string",
+                        "description": "Hash of the YAML files and the files they name.",
+                    },
+                },
             },
             "refresh_only": {"type": "boolean"},
             "targets": {"type": "array", "items": {"type": "string"}},
             "excludes": {"type": "array", "items": {"type": "string"}},
+            "selected_accounts": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "The accounts plan was asked for (--account); empty for all.",
+            },
             "summary": _SUMMARY,
             "accounts": {"type": "array", "items": account},
         },

@@ -78,7 +78,7 @@ def test_the_demo_journey_runs_start_to_end(cli: RunCli, tmp_path: Path) -> None
     assert result.code == 0, result.err
     out = result.out
     assert "database: OK\ncertificate: OK\naccount: OK" in out
-    assert "changes applied" in out
+    assert "account demo: applied " in out
     assert out.count("No changes: the live systems match the config.") == 1
     assert "treatments: - Undersøkelse, - Tannrens, - Akutt" in out
     again = cli("demo", "--once", "--dir", tmp_path / "journey")  # an existing workspace is reused

@@ -4,9 +4,11 @@ empty, and a plan's JSON reads back to the same plan."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from datetime import date
 from pathlib import Path
+from unittest import mock
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -129,16 +131,16 @@ def _addresses(plan: Plan) -> list[str]:
 
 def _check(workspace: Workspace, exported: Path) -> None:
     computed = compute(workspace.config.parent, force=True)
-    try:
-        document = planfile.to_json(computed.plan)
-        assert planfile.to_json(planfile.from_json(document)) == document
-        assert all(r.ok for r in apply(computed))
-    finally:
-        computed.close()
+    computed.close()
+    document = planfile.to_json(computed.plan)
+    assert planfile.to_json(planfile.from_json(document)) == document
+    assert all(r.ok for r in apply(computed.plan, computed.loaded, force=True))
     again = compute(workspace.config.parent)
     again.close()
     assert not again.plan.has_changes, _addresses(again.plan)
     export(workspace.config.parent, exported)
-    from_export = compute(exported)
+    # the exported config names the secrets and the certificate where they are
+    with mock.patch.dict(os.environ, {"RECONCILER_FILE_DIRS": str(workspace.config.parent)}):
+        from_export = compute(exported)
     from_export.close()
     assert not from_export.plan.has_changes, _addresses(from_export.plan)

@@ -19,6 +19,7 @@ from reconciler.providers.site.models import (
     Removed,
     Subdomain,
     Treatment,
+    consent_codes,
 )
 from reconciler.providers.site.resources import (
     LOGO,
@@ -163,7 +164,7 @@ class SiteChanges:
                 f"the photo of provider {code} is too large for the site's profile image",
                 f"use an image that fits {PROFILE_IMAGE_MAX} characters as a data URI",
             )
-        consents = [n for n, on in ((1, a["consent.photo"]), (2, a["consent.title"])) if on]
+        consents = consent_codes(photo=a["consent.photo"], title=a["consent.title"])
         return Clinician(
             ID=a["id"],
             OpusDatabaseID=db_id,

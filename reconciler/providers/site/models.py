@@ -102,9 +102,20 @@ class Clinician(Payload):
     FirstName: str | None = None
     LastName: str | None = None
     ProfileImage: str | None = None
-    ClinicianPersonalDataConsents: list[int] = []
+    ClinicianPersonalDataConsents: list[int] = []  # CONSENT_TITLE, CONSENT_PHOTO
     MaxConcurrentWebBookingsPerTimePeriod: int | None = None
     MaxConcurrentWebBookingsPerResource: int | None = None
+
+
+# Clinician.ClinicianPersonalDataConsents, as the contract defines them
+# (schemas/booking-site.openapi.yaml): what the provider consented to show.
+CONSENT_TITLE = 1
+CONSENT_PHOTO = 2
+
+
+def consent_codes(*, photo: bool, title: bool) -> list[int]:
+    """The consent codes for a provider's consent, in code order."""
+    return [code for code, on in ((CONSENT_TITLE, title), (CONSENT_PHOTO, photo)) if on]
 
 
 class Treatment(Payload):

@@ -33,7 +33,7 @@ from reconciler.config.values import LocalFile
 from reconciler.domain.resources import Resource, quoted
 from reconciler.errors import Mark
 from reconciler.providers.site import certificate_of
-from reconciler.providers.site.models import MasterData, Subdomain
+from reconciler.providers.site.models import CONSENT_PHOTO, CONSENT_TITLE, MasterData, Subdomain
 
 SourceOf = Callable[[Path_], Mark | None]
 
@@ -227,6 +227,13 @@ def desired(
     return out
 
 
+# What the site's master data takes from the Opus database rather than from the config:
+# changed in the book, it changes on the site at the next apply (and shows in drift).
+FROM_OPUS = {
+    "site_clinic": ("name", "address", "postal_code", "city", "phone", "email"),
+    "site_clinician": ("name",),
+}
+
 TREATMENT_FIELDS = (
     "description",
     "duration",
@@ -306,8 +313,8 @@ def _clinics(
             "text.header": clinic.text.header,
             "text.body": clinic.text.body,
         }
-        sources = {a: m for a in attrs if (m := source_of((*path, *a.split(".")))) is not None}
         address = f"site.clinic{quoted(key)}"
+        sources = _config_sources(attrs, "site_clinic", path, source_of)
         yield Resource(address, "site_clinic", attrs, sources)
         for number, (code, provider) in enumerate(clinic.providers.items(), start=1):
             if code not in fact.providers:
@@ -318,15 +325,27 @@ def _clinics(
                 "id": fact.providers[code]["id"],
                 "clinic": row["id"],
                 "order": number,
-                "name": provider.name or fact.providers[code]["name"],
+                "name": fact.providers[code]["name"],
                 "title": provider.title,
                 "text": provider.text,
                 "photo": _photo(provider.photo),
                 "consent.photo": provider.consent.photo,
                 "consent.title": provider.consent.title,
             }
-            sources = {a: m for a in attrs if (m := source_of((*ppath, *a.split(".")))) is not None}
+            sources = _config_sources(attrs, "site_clinician", ppath, source_of)
             yield Resource(f"{address}.provider{quoted(code)}", "site_clinician", attrs, sources)
+
+
+def _config_sources(
+    attrs: dict[str, Any], kind: str, path: Path_, source_of: SourceOf
+) -> dict[str, Mark]:
+    """Where the config set each attribute; none for what comes from the Opus database."""
+    from_opus = FROM_OPUS[kind]
+    return {
+        a: m
+        for a in attrs
+        if a not in from_opus and (m := source_of((*path, *a.split(".")))) is not None
+    }
 
 
 def _photo(photo: LocalFile | None) -> str | None:
@@ -430,8 +449,8 @@ def live(
                 "title": p.Title,
                 "text": p.Info,
                 "photo": uri_digest(p.ProfileImage),
-                "consent.photo": 1 in p.ClinicianPersonalDataConsents,
-                "consent.title": 2 in p.ClinicianPersonalDataConsents,
+                "consent.photo": CONSENT_PHOTO in p.ClinicianPersonalDataConsents,
+                "consent.title": CONSENT_TITLE in p.ClinicianPersonalDataConsents,
             }
             address = f"site.clinic{quoted(clinic_key)}.provider{quoted(code)}"
             out.append(Resource(address, "site_clinician", attrs))

@@ -43,8 +43,8 @@ def measure(clinics: int, repeat: int) -> tuple[float, float, int]:
         root.write_text(root.read_text().replace(DEFAULT_SITE_URL, site.url))
         config = workspace.config.parent
         computed = compute(config)
-        assert all(report.ok for report in apply(computed))
         computed.close()
+        assert all(report.ok for report in apply(computed.plan, computed.loaded))
         loaded = load_config(config)
         account = loaded.config.accounts["demo"]
         db = account.databases["opus"]

@@ -6,7 +6,6 @@ Exit codes: 0 success · 1 any error (including usage errors) · 2 only where a 
 
 from __future__ import annotations
 
-import re
 import sys
 import traceback
 from collections.abc import Sequence
@@ -29,8 +28,6 @@ from reconciler.cli.report import one_line, problem_line, use_color
 from reconciler.cli.site_commands import site_group
 from reconciler.domain.secrets import redact
 from reconciler.errors import ConfigError, ReconcilerError
-
-_NATIONAL_ID = re.compile(r"(?<!\d)\d{6}[ -]?\d{5}(?!\d)")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -94,7 +91,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # the driver's own words only: a database error's statement and parameters may
         # hold patient data, so they are never shown
         original = getattr(e, "orig", None) or e
-        lines = _masked(str(original)).strip().splitlines() or [""]
+        lines = redact(str(original)).strip().splitlines() or [""]
         detail = lines[0]
         _error(
             f"internal error: {type(e).__name__}: {detail}",
@@ -104,18 +101,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     return result if isinstance(result, int) else 0
 
 
-def _masked(text: str) -> str:
-    """`text` with national identity numbers and every secret value masked."""
-    return redact(_NATIONAL_ID.sub("(national id)", text))
-
-
 def _traceback() -> None:
     """The traceback of the exception being handled, for --debug: masked like every other
     line (an exception's message and a frame's source can both quote values)."""
-    click.echo(_masked(traceback.format_exc()), err=True, nl=False)
+    click.echo(redact(traceback.format_exc()), err=True, nl=False)
 
 
 def _error(what: str, todo: str) -> None:
     label = click.style("error", fg="red", bold=True) if use_color(sys.stderr) else "error"
-    line = _masked(what + (f" — {todo}" if todo else ""))
+    line = redact(what + (f" — {todo}" if todo else ""))
     click.echo(one_line(f"{label}: {line}"), err=True)

@@ -8,7 +8,8 @@ break would be refused by the HTTP library with an error quoting the whole heade
 
 `redact()` is the second net, for text that comes from outside the project (a driver's or a
 library's error message): it replaces every secret value made in this process, in the forms
-that libraries print (as is, and escaped as in a bytes repr).
+that libraries print (as is, and escaped as in a bytes repr), and anything shaped like a
+national identity number (eleven digits, DDMMYY and five).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ MASK: Final = "(sensitive)"
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
 
 _MADE: set[str] = set()
+_NATIONAL_ID = re.compile(r"(?<!\d)\d{6}[ -]?\d{5}(?!\d)")
 
 
 class SecretProblem(ValueError):
@@ -96,8 +98,10 @@ class Secret:
 
 
 def redact(text: str) -> str:
-    """`text` with every secret value made in this process replaced by (sensitive), as is and
-    in the escaped forms a repr of bytes or str would print."""
+    """`text` with national identity numbers replaced by (national id), and every secret
+    value made in this process by (sensitive), as is and in the escaped forms a repr of
+    bytes or str would print."""
+    text = _NATIONAL_ID.sub("(national id)", text)
     for secret in sorted(_MADE, key=len, reverse=True):
         for form in _forms(secret):
             if form in text:

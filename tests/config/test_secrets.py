@@ -180,3 +180,8 @@ def test_other_files_a_config_names_must_lie_inside_it_too(
     (directory / "photo.png").symlink_to(outside)
     problems = problems_of(directory)
     assert any("logo.png is outside the config's directory" in p for p in problems), problems
+
+
+def test_redact_masks_national_identity_numbers() -> None:
+    assert redact("Key (id)=(01017012345) exists") == "Key (id)=((national id)) exists"
+    assert redact("order 123456789012") == "order 123456789012"  # twelve digits: not one

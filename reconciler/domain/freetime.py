@@ -1,0 +1,281 @@
+"""Free time: what a provider's book offers patients, and the one place it is defined.
+
+From rows already read (no I/O here; `now` is given), per provider selected in the config:
+
+1. **Published**: every preblock whose type is of kind Internet — placed by the reconciler
+   or by staff in the book —
+2. … inside working hours with Recall,
+3. … minus every appointment that occupies time (not cancelled, not the skeleton of a
+   moved one) and every blocking preblock that is not an Internet one,
+4. … minus expiry: a preblock whose type expires `d` days before publishes nothing once
+   `now` is `d` days before its start; with the database's `preblock_expiry_hours` = `h`,
+   nothing within `h` hours of now,
+5. … from now up to `until` (now plus the site's months to sync).
+6. **Treatments** offered there: the appointment types used in e-booking, minus those the
+   preblock's type excludes, and in time a publishing rule placed with `appointment_types`,
+   only those. With no e-booking appointment type at all nothing is published.
+7. A provider whose working hours are linked to the provider is not synced.
+
+The result is one `Batch` per preblock and set of treatments: the preblock's span (within
+the window) and the free ranges inside it, as the booking site takes them. `explain` walks
+the same steps for one moment and says which of them removes it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from itertools import pairwise
+
+from reconciler.domain.spans import Span, intersect, merge, subtract
+
+FREEING = frozenset({"cancelled", "moved"})  # the book keeps these as skeletons only
+
+
+@dataclass(frozen=True, slots=True)
+class BlockType:
+    """A preblock type, as far as free time is concerned."""
+
+    id: int
+    name: str
+    internet: bool
+    blocking: bool = True
+    expires_days_before: int | None = None
+    excluded: frozenset[int] = frozenset()  # appointment types not offered on it
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """A preblock placed in the book."""
+
+    id: int
+    type_id: int
+    span: Span
+    managed: bool = False  # placed by the reconciler from a publishing rule
+
+
+@dataclass(frozen=True, slots=True)
+class Busy:
+    """Something that occupies time: an appointment (id) in the book."""
+
+    id: int
+    span: Span
+    status: str = "booked"
+
+    @property
+    def occupies(self) -> bool:
+        return self.status not in FREEING
+
+
+@dataclass(frozen=True, slots=True)
+class Offer:
+    """Time a publishing rule placed, and the appointment types it offers there (None: all
+    e-booking types)."""
+
+    span: Span
+    treatments: frozenset[int] | None = None
+    rule: str = ""  # where the rule is, for explanations
+
+
+@dataclass(frozen=True, slots=True)
+class Book:
+    """One provider's book, as read."""
+
+    provider: str
+    working: tuple[Span, ...] = ()  # working hours with Recall
+    blocks: tuple[Block, ...] = ()
+    busy: tuple[Busy, ...] = ()
+    offers: tuple[Offer, ...] = ()
+    linked: bool = False  # working hours linked to the provider
+
+
+@dataclass(frozen=True)
+class Setup:
+    """What holds for every provider of one database."""
+
+    types: Mapping[int, BlockType]
+    treatments: frozenset[int]  # appointment types used in e-booking
+    until: datetime  # the end of the window the site is given
+    expiry_hours: int | None = None
+
+
+@dataclass(frozen=True, order=True, slots=True)
+class Batch:
+    """Free time within one preblock, offering one set of treatments."""
+
+    provider: str
+    block: int
+    span: Span
+    free: tuple[Span, ...]
+    treatments: frozenset[int] = field(compare=False)
+
+    @property
+    def key(self) -> tuple[object, ...]:
+        """What identifies the batch's content (sorted, hashable)."""
+        return (self.provider, self.block, self.span, self.free, tuple(sorted(self.treatments)))
+
+
+def window(setup: Setup, now: datetime) -> Span | None:
+    """The stretch the site is given: from now, or from the end of the expiry margin."""
+    start = now + timedelta(hours=setup.expiry_hours or 0)
+    return Span(start, setup.until) if start < setup.until else None
+
+
+def expired(block: Block, kind: BlockType, now: datetime) -> bool:
+    days = kind.expires_days_before
+    return days is not None and now >= block.span.start - timedelta(days=days)
+
+
+def occupied(book: Book, setup: Setup) -> list[Span]:
+    """What takes the book's time: appointments, and blocking preblocks not for Internet."""
+    spans = [b.span for b in book.busy if b.occupies]
+    for block in book.blocks:
+        kind = setup.types.get(block.type_id)
+        if kind is not None and kind.blocking and not kind.internet:
+            spans.append(block.span)
+    return merge(spans)
+
+
+def free_time(book: Book, setup: Setup, now: datetime) -> list[Batch]:
+    """The provider's free time, one batch per preblock and set of treatments, in order."""
+    span = window(setup, now)
+    if book.linked or not setup.treatments or span is None:
+        return []
+    busy = occupied(book, setup)
+    working = merge(book.working)
+    out: list[Batch] = []
+    for block in sorted(book.blocks, key=lambda b: (b.span, b.id)):
+        kind = setup.types.get(block.type_id)
+        if kind is None or not kind.internet or expired(block, kind, now):
+            continue
+        placed = block.span.clipped(span.start, span.end)
+        if placed is None:
+            continue
+        free = subtract(intersect([placed], working), busy)
+        if not free:
+            continue
+        offered = setup.treatments - kind.excluded
+        for treatments, pieces in _offered(block, free, offered, book.offers):
+            out.append(Batch(book.provider, block.id, placed, tuple(pieces), treatments))
+    return out
+
+
+def _offered(
+    block: Block, free: list[Span], offered: frozenset[int], offers: Sequence[Offer]
+) -> Iterable[tuple[frozenset[int], list[Span]]]:
+    """The free spans grouped by the treatments offered there: a rule's appointment types
+    narrow what its own (managed) preblocks offer, where it placed them."""
+    relevant = [o for o in offers if block.managed and o.span.overlaps(block.span)]
+    if not relevant:
+        if offered:
+            yield offered, free
+        return
+    cuts = sorted({t for o in relevant for t in (o.span.start, o.span.end)})
+    groups: dict[frozenset[int], list[Span]] = {}
+    for span in free:
+        points = [span.start, *(c for c in cuts if span.start < c < span.end), span.end]
+        for start, end in pairwise(points):
+            piece = Span(start, end)
+            covering = [o.treatments for o in relevant if piece.within(o.span)]
+            if covering and None not in covering:
+                here = offered & frozenset().union(*(c for c in covering if c is not None))
+            else:
+                here = offered
+            if here:
+                groups.setdefault(here, []).append(piece)
+    for treatments, pieces in groups.items():
+        yield treatments, merge(pieces)
+
+
+# --- why a moment is not offered ---------------------------------------------------------
+
+
+class Why(StrEnum):
+    LINKED = "linked"
+    NO_TREATMENTS = "no-treatments"
+    PAST = "past"
+    EXPIRY_HOURS = "expiry-hours"
+    BEYOND = "beyond-horizon"
+    NO_BLOCK = "no-internet-preblock"
+    BLOCK_EXPIRED = "preblock-expired"
+    NO_WORKING_HOURS = "outside-working-hours"
+    APPOINTMENT = "appointment"
+    BLOCKING = "blocking-preblock"
+    EXCLUDED = "excluded-by-preblock-type"
+    NOT_IN_RULE = "not-in-rule"
+    NOT_EBOOKING = "not-e-booking"
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    """One reason a time is not offered, with what causes it (a Block, Busy, Offer or
+    BlockType, or None)."""
+
+    why: Why
+    cause: object = None
+
+
+def explain(
+    book: Book, setup: Setup, now: datetime, at: Span, treatment: int | None = None
+) -> tuple[list[Block], list[Reason]]:
+    """The Internet preblocks that cover `at`, and every reason `at` is not offered (for
+    `treatment`, when given): empty when it is. Walks the steps of `free_time`."""
+    reasons: list[Reason] = []
+    if book.linked:
+        reasons.append(Reason(Why.LINKED))
+    if not setup.treatments:
+        reasons.append(Reason(Why.NO_TREATMENTS))
+    elif treatment is not None and treatment not in setup.treatments:
+        reasons.append(Reason(Why.NOT_EBOOKING))
+    if at.start < now:
+        reasons.append(Reason(Why.PAST))
+    elif setup.expiry_hours and at.start < now + timedelta(hours=setup.expiry_hours):
+        reasons.append(Reason(Why.EXPIRY_HOURS))
+    if at.end > setup.until:
+        reasons.append(Reason(Why.BEYOND))
+    covering = [
+        b
+        for b in book.blocks
+        if (kind := setup.types.get(b.type_id)) is not None and kind.internet and at.within(b.span)
+    ]
+    if not covering:
+        reasons.append(Reason(Why.NO_BLOCK))
+    for block in covering:
+        kind = setup.types[block.type_id]
+        if expired(block, kind, now):
+            reasons.append(Reason(Why.BLOCK_EXPIRED, block))
+    if subtract([at], book.working):
+        reasons.append(Reason(Why.NO_WORKING_HOURS))
+    reasons += _occupying(book, setup, at)
+    if treatment is not None and covering:
+        reasons += _treatment_reasons(book, setup, covering, at, treatment)
+    return covering, reasons
+
+
+def _occupying(book: Book, setup: Setup, at: Span) -> list[Reason]:
+    found = [Reason(Why.APPOINTMENT, b) for b in book.busy if b.occupies and b.span.overlaps(at)]
+    for block in book.blocks:
+        kind = setup.types.get(block.type_id)
+        if kind and kind.blocking and not kind.internet and block.span.overlaps(at):
+            found.append(Reason(Why.BLOCKING, block))
+    return found
+
+
+def _treatment_reasons(
+    book: Book, setup: Setup, covering: list[Block], at: Span, treatment: int
+) -> list[Reason]:
+    """Why no covering preblock offers the treatment (nothing if one does)."""
+    found: list[Reason] = []
+    for block in covering:
+        kind = setup.types[block.type_id]
+        if treatment in kind.excluded:
+            found.append(Reason(Why.EXCLUDED, kind))
+            continue
+        rules = [o for o in book.offers if block.managed and at.within(o.span)]
+        if rules and not any(o.treatments is None or treatment in o.treatments for o in rules):
+            found += [Reason(Why.NOT_IN_RULE, o) for o in rules]
+            continue
+        return []  # this preblock offers it
+    return found

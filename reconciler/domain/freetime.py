@@ -9,8 +9,12 @@ From rows already read (no I/O here; `now` is given), per provider selected in t
    moved one) and every blocking preblock that is not an Internet one,
 4. … minus expiry: a preblock whose type expires `d` days before publishes nothing once
    `now` is `d` days before its start; with the database's `preblock_expiry_hours` = `h`,
-   nothing within `h` hours of now,
-5. … from now up to `until` (now plus the site's months to sync).
+   none publishes anything once `now` is `h` hours before its start (the vendor's
+   "cancellation deadline" that really is the preblock's expiry),
+5. … from the start of today up to `until` (the site's months to sync, to a midnight),
+   leaving out preblocks that have ended. The site itself offers no time before now.
+   Aligned to days and preblocks, the result changes only when the book does, a preblock
+   ends or lapses, or a day rolls over: a sync cycle with nothing new sends nothing.
 6. **Treatments** offered there: the appointment types used in e-booking, minus those the
    preblock's type excludes, and in time a publishing rule placed with `appointment_types`,
    only those. With no e-booking appointment type at all nothing is published.
@@ -23,14 +27,16 @@ the same steps for one moment and says which of them removes it.
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from enum import StrEnum
 from itertools import pairwise
 
-from reconciler.domain.spans import Span, intersect, merge, subtract
+from reconciler.domain.spans import Span, cut, intersect, merge, subtract
 
+SATURDAY = 5
 FREEING = frozenset({"cancelled", "moved"})  # the book keeps these as skeletons only
 
 
@@ -76,7 +82,7 @@ class Offer:
 
     span: Span
     treatments: frozenset[int] | None = None
-    rule: str = ""  # where the rule is, for explanations
+    rule: tuple[str | int, ...] = ()  # where the rule is written (a path in the config)
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,15 +123,46 @@ class Batch:
         return (self.provider, self.block, self.span, self.free, tuple(sorted(self.treatments)))
 
 
+def months_ahead(now: datetime, months: int) -> datetime:
+    """The same day and time `months` calendar months on (the month's last day when it is
+    shorter): the end of the window the site is given."""
+    month = now.month - 1 + months
+    year, month = now.year + month // 12, month % 12 + 1
+    day = min(now.day, calendar.monthrange(year, month)[1])
+    return now.replace(year=year, month=month, day=day)
+
+
+def slots(batches: Iterable[Batch], treatment: int, minutes: int, *, weekends: bool) -> list[Span]:
+    """The start times a patient is offered for `treatment`, as the site cuts them: pieces
+    of its length, back to back from the start of each free range of each batch that
+    offers it; on Saturdays and Sundays only with weekend booking on."""
+    length = timedelta(minutes=minutes)
+    found = {
+        piece
+        for batch in batches
+        if treatment in batch.treatments
+        for piece in cut(batch.free, length)
+        if weekends or piece.start.weekday() < SATURDAY
+    }
+    return sorted(found)
+
+
 def window(setup: Setup, now: datetime) -> Span | None:
-    """The stretch the site is given: from now, or from the end of the expiry margin."""
-    start = now + timedelta(hours=setup.expiry_hours or 0)
+    """The stretch the site is given: from the start of today to `until`."""
+    start = datetime.combine(now.date(), time())
     return Span(start, setup.until) if start < setup.until else None
 
 
 def expired(block: Block, kind: BlockType, now: datetime) -> bool:
+    """Whether the preblock's type lets it lapse `d` days before its start, and it has."""
     days = kind.expires_days_before
     return days is not None and now >= block.span.start - timedelta(days=days)
+
+
+def lapsed(block: Block, setup: Setup, now: datetime) -> bool:
+    """Whether the database's preblock expiry (`h` hours before the start) has passed."""
+    hours = setup.expiry_hours
+    return hours is not None and hours > 0 and now >= block.span.start - timedelta(hours=hours)
 
 
 def occupied(book: Book, setup: Setup) -> list[Span]:
@@ -148,7 +185,9 @@ def free_time(book: Book, setup: Setup, now: datetime) -> list[Batch]:
     out: list[Batch] = []
     for block in sorted(book.blocks, key=lambda b: (b.span, b.id)):
         kind = setup.types.get(block.type_id)
-        if kind is None or not kind.internet or expired(block, kind, now):
+        if kind is None or not kind.internet or block.span.end <= now:
+            continue
+        if expired(block, kind, now) or lapsed(block, setup, now):
             continue
         placed = block.span.clipped(span.start, span.end)
         if placed is None:
@@ -199,6 +238,7 @@ class Why(StrEnum):
     EXPIRY_HOURS = "expiry-hours"
     BEYOND = "beyond-horizon"
     NO_BLOCK = "no-internet-preblock"
+    TOO_LONG = "longer-than-preblock"
     BLOCK_EXPIRED = "preblock-expired"
     NO_WORKING_HOURS = "outside-working-hours"
     APPOINTMENT = "appointment"
@@ -230,9 +270,7 @@ def explain(
     elif treatment is not None and treatment not in setup.treatments:
         reasons.append(Reason(Why.NOT_EBOOKING))
     if at.start < now:
-        reasons.append(Reason(Why.PAST))
-    elif setup.expiry_hours and at.start < now + timedelta(hours=setup.expiry_hours):
-        reasons.append(Reason(Why.EXPIRY_HOURS))
+        reasons.append(Reason(Why.PAST))  # the site offers nothing before now
     if at.end > setup.until:
         reasons.append(Reason(Why.BEYOND))
     covering = [
@@ -240,17 +278,28 @@ def explain(
         for b in book.blocks
         if (kind := setup.types.get(b.type_id)) is not None and kind.internet and at.within(b.span)
     ]
-    if not covering:
-        reasons.append(Reason(Why.NO_BLOCK))
+    usable, lapsing = [], []
     for block in covering:
-        kind = setup.types[block.type_id]
-        if expired(block, kind, now):
-            reasons.append(Reason(Why.BLOCK_EXPIRED, block))
+        if expired(block, setup.types[block.type_id], now):
+            lapsing.append(Reason(Why.BLOCK_EXPIRED, block))
+        elif lapsed(block, setup, now):
+            lapsing.append(Reason(Why.EXPIRY_HOURS, block))
+        else:
+            usable.append(block)
+    if not covering:
+        partly = [
+            b
+            for b in book.blocks
+            if (kind := setup.types.get(b.type_id)) and kind.internet and b.span.overlaps(at)
+        ]
+        reasons += [Reason(Why.TOO_LONG, b) for b in partly] or [Reason(Why.NO_BLOCK)]
+    elif not usable:
+        reasons += lapsing
     if subtract([at], book.working):
         reasons.append(Reason(Why.NO_WORKING_HOURS))
     reasons += _occupying(book, setup, at)
-    if treatment is not None and covering:
-        reasons += _treatment_reasons(book, setup, covering, at, treatment)
+    if treatment is not None and usable:
+        reasons += _treatment_reasons(book, setup, usable, at, treatment)
     return covering, reasons
 
 

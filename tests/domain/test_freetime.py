@@ -93,14 +93,16 @@ def model(book: Book, setup: Setup, now: datetime) -> dict[tuple[int, datetime],
     """The definition, one step at a time: which treatments each minute of each preblock
     offers."""
     out = {}
-    start = now + timedelta(hours=setup.expiry_hours or 0)
+    start = datetime.combine(now.date(), datetime.min.time())
     for block in book.blocks:
         kind = setup.types[block.type_id]
-        if not kind.internet or book.linked:
+        if not kind.internet or book.linked or block.span.end <= now:
             continue
         if kind.expires_days_before is not None and now >= block.span.start - timedelta(
             days=kind.expires_days_before
         ):
+            continue
+        if setup.expiry_hours and now >= block.span.start - timedelta(hours=setup.expiry_hours):
             continue
         for step in range(-10, HORIZON + 60):
             moment = at(step)
@@ -158,7 +160,9 @@ def test_explain_agrees_with_the_engine(
     moment = Span(at(step), at(step + 1))
     _, reasons = explain(book, setup, now, moment, treatment)
     offered = engine(book, setup, now)
-    is_offered = any(m == moment.start and treatment in t for (_, m), t in offered.items())
+    is_offered = moment.start >= now and any(
+        m == moment.start and treatment in t for (_, m), t in offered.items()
+    )
     assert is_offered == (not reasons), reasons
 
 

@@ -31,8 +31,9 @@ from reconciler.config.model import Account
 from reconciler.config.model.base import all_days
 from reconciler.config.model.opus import AppointmentType as AppointmentTypeConfig
 from reconciler.config.model.opus import PreblockType as PreblockTypeConfig
-from reconciler.domain.publishing import Rule, expand, merged
+from reconciler.domain.publishing import Rule, expand
 from reconciler.domain.resources import Resource, keys_of, quoted
+from reconciler.domain.spans import merge
 from reconciler.errors import Mark
 from reconciler.providers.opus import queries
 from reconciler.providers.opus import records as r
@@ -209,7 +210,7 @@ def _preblocks(scope: Scope, account: Account, source_of: SourceOf) -> list[Reso
         for i, rule in enumerate(provider.publishing):
             ptype = rule.preblock_type or (internet[0] if internet else "")
             marks.setdefault(ptype, source_of((*path, "publishing", i)))
-            rules[ptype].append(_rule(rule))
+            rules[ptype].append(publishing_rule(rule))
         for ptype, group in rules.items():
             mark = marks[ptype]
             sources = (
@@ -231,11 +232,12 @@ def _preblocks(scope: Scope, account: Account, source_of: SourceOf) -> list[Reso
 def _published(rules: tuple[Rule, ...], today: date) -> tuple[tuple[str, str], ...]:
     """The (start, end) stamps the rules publish: shared by every provider with the same
     rules, which in a chain is most of them."""
-    intervals = [interval for rule in rules for interval in expand(rule, today)]
-    return tuple((stamp(i.starts_at), stamp(i.ends_at)) for i in merged(intervals))
+    spans = [span for rule in rules for span in expand(rule, today)]
+    return tuple((stamp(s.start), stamp(s.end)) for s in merge(spans))
 
 
-def _rule(rule: Any) -> Rule:
+def publishing_rule(rule: Any) -> Rule:
+    """A config publishing rule as the domain's Rule."""
     return Rule(
         days=frozenset(all_days(rule.days)),
         windows=tuple(rule.hours),

@@ -26,6 +26,7 @@ from reconciler.cli.plan_commands import (
 )
 from reconciler.cli.report import one_line, problem_line, use_color
 from reconciler.cli.site_commands import site_group
+from reconciler.cli.sync_commands import explain_command, slots_command
 from reconciler.domain.secrets import redact
 from reconciler.errors import ConfigError, ReconcilerError
 
@@ -50,6 +51,8 @@ cli.add_command(drift_command)
 cli.add_command(unlock_command)
 cli.add_command(export_command)
 cli.add_command(doctor_command)
+cli.add_command(slots_command)
+cli.add_command(explain_command)
 cli.add_command(site_group)
 cli.add_command(demo_group)
 

@@ -125,8 +125,9 @@ def lint_command(path: Path, strict: bool, fmt: str, no_secrets: bool) -> int:
 def schema_command(out: Path, check: bool) -> int:
     """Write the JSON Schemas (for editors and tools) generated from the model."""
     from reconciler.plan.schema import plan_schema  # noqa: PLC0415
+    from reconciler.sync.slots import slots_schema  # noqa: PLC0415
 
-    schemas = {**SCHEMAS, "plan.schema.json": plan_schema}
+    schemas = {**SCHEMAS, "plan.schema.json": plan_schema, "slots.schema.json": slots_schema}
     if check:
         stale = stale_schemas(out, schemas)
         for path in stale:

@@ -14,13 +14,12 @@ from pydantic import BaseModel, ValidationError
 from starlette.requests import Request
 from starlette.responses import Response
 
+from reconciler.site.bodies import too_deep
 from reconciler.site.problems import Problem, from_validation_error, invalid
 from reconciler.site.times import normalize
 
 M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
-
-MAX_BODY_BYTES = 8 * 1024 * 1024
 
 
 async def body_as(request: Request, model: type[M]) -> M:
@@ -36,6 +35,8 @@ async def body_as(request: Request, model: type[M]) -> M:
     raw = await request.body()
     try:
         nulls = _null_fields(json.loads(raw), "body")
+    except RecursionError:  # bodies.BodyGuard refuses deep nesting first; this is a second net
+        raise too_deep() from None
     except ValueError:
         raise Problem(
             400, "invalid-json", "the request body is not valid JSON", "send valid JSON"

@@ -4,7 +4,8 @@
 A booking counts once its one-time code is confirmed (POST /confirmations/{ChallengeId}):
 until then the answer is 202 with the challenge and the time is held. With SkipConfirmation on
 it counts at once and the answer is the vendor's: the booking's id (201). With `reservationId`
-the caller's reservation becomes the booking in place, so the time is never free between.
+(and the reservation's token in X-Reservation-Token) the caller's reservation becomes the
+booking in place, so the time is never free between.
 """
 
 from __future__ import annotations
@@ -22,13 +23,14 @@ from starlette.routing import Route
 from reconciler.site.accounts import Account, context, open_site, require_enabled
 from reconciler.site.catalog import Catalog, public_clinic_id
 from reconciler.site.challenges import CODE_TTL, open_challenge
-from reconciler.site.holds import Slot, claim, hold, is_active, resolve
+from reconciler.site.holds import Slot, claim, held_reservation, resolve
 from reconciler.site.http import Query, body_as, respond, run
 from reconciler.site.idempotency import idempotent
 from reconciler.site.outcomes import finish_booking
 from reconciler.site.patients import Patient, national_id_digits, public_patient, validate
 from reconciler.site.problems import Problem
 from reconciler.site.public_models import BookingDTO
+from reconciler.site.reservations_api import TOKEN_HEADER
 from reconciler.site.sessions import session_patient
 from reconciler.site.settings import INFO_REQUIRES_LOGIN
 from reconciler.site.store import Store
@@ -43,6 +45,7 @@ class NewBooking:
     patient: Patient
     patient_key: str
     reservation_id: int | None
+    reservation_token: str | None
     details: dict[str, Any]
 
 
@@ -60,7 +63,7 @@ async def post_booking(request: Request) -> Response:
         account,
         body,
         logged_in,
-        reservation_id=query.integer("reservationId", low=1),
+        reservation=(query.integer("reservationId", low=1), request.headers.get(TOKEN_HEADER)),
         notify=query.boolean("notifyPatient", True),
     )
     return await idempotent(request, store, account.id, lambda: run(_book, store, account, new))
@@ -83,7 +86,7 @@ def _checked(
     body: BookingDTO,
     logged_in: str | None,
     *,
-    reservation_id: int | None,
+    reservation: tuple[int | None, str | None],
     notify: bool,
 ) -> NewBooking:
     flexibility = account.settings.FlexibilitySettings
@@ -105,7 +108,7 @@ def _checked(
         "_logged_in": logged_in is not None,
         "_notify": notify,
     }
-    return NewBooking(body, patient, patient_key, reservation_id, details)
+    return NewBooking(body, patient, patient_key, *reservation, details)
 
 
 def _book(store: Store, account: Account, new: NewBooking) -> Response:
@@ -123,7 +126,7 @@ def _book(store: Store, account: Account, new: NewBooking) -> Response:
     with store.write() as db:
         slot = resolve(Catalog.load(db, account.id), new.body.TimeSlot, account.settings, now)
         if new.reservation_id is not None:
-            hold_id = _take_reservation(db, account, new.reservation_id, slot, fields)
+            hold_id = _take_reservation(db, account, new, slot, fields)
         else:
             hold_id = claim(db, account.id, slot, **fields)
         if skip:
@@ -155,19 +158,22 @@ def _not_on_form(name: str) -> Problem:
 def _take_reservation(
     db: sqlite3.Connection,
     account: Account,
-    reservation_id: int,
+    new: NewBooking,
     slot: Slot,
     fields: dict[str, Any],
 ) -> int:
-    """Turn the caller's reservation into the booking, in place (no moment when it is free)."""
-    row = hold(db, account.id, reservation_id)
+    """Turn the caller's reservation into the booking, in place (no moment when it is free).
+    A wrong or missing token is answered like a reservation that does not exist."""
     now: datetime = fields["now"]
-    if row is None or row["status"] != "reserved" or not is_active(row, now):
+    assert new.reservation_id is not None
+    reservation_id = new.reservation_id
+    row = held_reservation(db, account.id, reservation_id, new.reservation_token, now)
+    if row is None:
         raise Problem(
             410,
             "reservation-lapsed",
             "the reservation has lapsed or does not exist",
-            "reserve the time again",
+            f"reserve the time again, and send its {TOKEN_HEADER} with the booking",
         )
     same = (
         row["database_id"] == slot.database_id

@@ -251,10 +251,10 @@ def test_reservations_hold_and_lapse(
     clock.advance(minutes=11)
     assert public.is_available(slot)
     again = public.reserve(slot)
-    public.release(again.ID)
+    public.release(again)
     assert public.is_available(slot)
     with pytest.raises(SiteRejected, match="no such reservation"):
-        public.release(again.ID)
+        public.release(again)
 
 
 def test_a_reservation_becomes_the_booking(account: SiteAccount, people: People) -> None:
@@ -267,10 +267,10 @@ def test_a_reservation_becomes_the_booking(account: SiteAccount, people: People)
     with pytest.raises(SiteConflict, match="another time"):
         public.book(
             BookingDTO(Patient=people.patient(0), TimeSlot=slots_of(public)[0]),
-            reservation_id=reservation.ID,
+            reservation=reservation,
         )
     outcome = public.book(
-        BookingDTO(Patient=people.patient(0), TimeSlot=slot), reservation_id=reservation.ID
+        BookingDTO(Patient=people.patient(0), TimeSlot=slot), reservation=reservation
     )
     assert outcome.booking_id == reservation.ID
 

@@ -29,6 +29,7 @@ from reconciler.providers.site.models import (
 from reconciler.providers.site.transport import SiteTransport
 
 PUBLIC = "/api/public/v1"
+RESERVATION_TOKEN = "X-Reservation-Token"
 
 
 def public_base_url(site_url: str, subdomain: str) -> str:
@@ -52,6 +53,10 @@ def _params(**values: Any) -> dict[str, Any]:
         else:
             out[name] = value
     return out
+
+
+def _holder(reservation: Reservation) -> dict[str, str]:
+    return {RESERVATION_TOKEN: reservation.Token} if reservation.Token else {}
 
 
 def _outcome(response: httpx.Response) -> Outcome:
@@ -84,8 +89,12 @@ class PublicClient:
         path: str,
         body: Any = None,
         params: dict[str, Any] | None = None,
+        *,
+        headers: dict[str, str] | None = None,
     ) -> httpx.Response:
-        headers = {"Authorization": f"Bearer {self.session_token}"} if self.session_token else {}
+        headers = dict(headers or {})
+        if self.session_token:
+            headers["Authorization"] = f"Bearer {self.session_token}"
         return self.transport.request(
             method, PUBLIC + path, json_body=body, params=params, headers=headers
         )
@@ -211,19 +220,26 @@ class PublicClient:
         return bool(self._send("GET", "/reservations/available", params=params).json())
 
     def reserve(self, slot: TimeSlotDTO) -> Reservation:
+        """Hold the slot; keep the Reservation: its token is needed to use or release it."""
         response = self._send("PUT", "/reservations", slot.body())
         return Reservation(
-            ID=int(response.json()), ExpiresAt=response.headers.get("X-Reservation-Expires-At")
+            ID=int(response.json()),
+            ExpiresAt=response.headers.get("X-Reservation-Expires-At"),
+            Token=response.headers.get(RESERVATION_TOKEN),
         )
 
-    def release(self, reservation_id: int) -> None:
-        self._send("DELETE", f"/reservations/{reservation_id}")
+    def release(self, reservation: Reservation) -> None:
+        self._send("DELETE", f"/reservations/{reservation.ID}", headers=_holder(reservation))
 
     def book(
-        self, booking: BookingDTO, *, reservation_id: int | None = None, notify: bool = True
+        self, booking: BookingDTO, *, reservation: Reservation | None = None, notify: bool = True
     ) -> Outcome:
-        params = _params(reservationId=reservation_id, notifyPatient=notify)
-        return _outcome(self._send("POST", "/bookings", booking.body(), params))
+        """Book; with `reservation`, the time that reservation holds becomes the booking."""
+        params = _params(
+            reservationId=reservation.ID if reservation else None, notifyPatient=notify
+        )
+        headers = _holder(reservation) if reservation else None
+        return _outcome(self._send("POST", "/bookings", booking.body(), params, headers=headers))
 
     def move(self, reschedule: RescheduleDTO, *, notify: bool = True) -> Outcome:
         params = _params(notifyPatient=notify)

@@ -19,6 +19,7 @@ from reconciler.site.times import to_text
 
 CODE_TTL = timedelta(minutes=10)
 MAX_ATTEMPTS = 5
+DECOY_HASH = "decoy"  # no code hashes to this (hashes are 64 hex digits)
 
 
 def open_challenge(
@@ -31,10 +32,16 @@ def open_challenge(
     patient_key: str | None = None,
     mobile: str | None,
     email: str | None,
-    deliver: bool = True,
+    announce: list[str] | None = None,
+    decoy: bool = False,
 ) -> dict[str, Any]:
     """Create a challenge and send its code; the response body telling the caller so.
-    With `deliver` false nothing is sent (a login for an unknown patient looks the same)."""
+
+    `announce` is the list of channels the answer names (by default, those used): where the
+    answer must not tell whether anything was sent, the caller announces what a match would
+    use. A `decoy` challenge answers like any other but has no code: nothing is sent and no
+    code confirms it (a login of an unknown patient, a change of a booking that is not the
+    caller's)."""
     challenge_id = keys.new_id()
     code = keys.new_code()
     expires = store.now() + CODE_TTL
@@ -47,22 +54,21 @@ def open_challenge(
             action,
             hold_id,
             patient_key,
-            keys.code_hash(code, challenge_id),
+            DECOY_HASH if decoy else keys.code_hash(code, challenge_id),
             to_text(expires),
             store.now_text(),
         ),
     )
     minutes = int(CODE_TTL.total_seconds() // 60)
-    if deliver:
+    channels: list[str] = []
+    if not decoy:
         channels = Outbox(db, store, account_id).send_code(
             action, code, mobile=mobile, email=email, minutes=minutes
         )
-    else:
-        channels = ["sms"]
     answer: dict[str, Any] = {
         "ChallengeId": challenge_id,
         "Action": action,
-        "Channels": channels,
+        "Channels": announce if announce is not None else channels,
         "ExpiresAt": to_text(expires),
         "AttemptsLeft": MAX_ATTEMPTS,
     }
@@ -96,7 +102,7 @@ def check_code(
             "start the action again to get a new code",
         )
     if row["expires_at"] <= to_text(now):
-        _fail(db, row, now)
+        fail(db, row, now)
         return Verdict(
             None,
             Problem(410, "code-expired", "the code has expired", "start again to get a new code"),
@@ -105,7 +111,7 @@ def check_code(
         attempts = row["attempts"] + 1
         db.execute("UPDATE challenges SET attempts = ? WHERE id = ?", (attempts, challenge_id))
         if attempts >= MAX_ATTEMPTS:
-            _fail(db, row, now)
+            fail(db, row, now)
             return Verdict(
                 None,
                 Problem(
@@ -130,7 +136,8 @@ def check_code(
     return Verdict(row, None)
 
 
-def _fail(db: sqlite3.Connection, row: sqlite3.Row, now: datetime) -> None:
+def fail(db: sqlite3.Connection, row: sqlite3.Row, now: datetime) -> None:
+    """Close the challenge as failed and free the time it held."""
     db.execute("UPDATE challenges SET state = 'failed' WHERE id = ?", (row["id"],))
     if row["hold_id"] is not None and row["action"] in ("book", "move"):
         db.execute(

@@ -7,6 +7,7 @@ the code simply never arrives — so the site does not tell who has booked here.
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
 
 from starlette.requests import Request
@@ -14,7 +15,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from reconciler.site.accounts import Account, context, open_site
-from reconciler.site.challenges import Verdict, check_code, open_challenge
+from reconciler.site.challenges import Verdict, check_code, fail, open_challenge
 from reconciler.site.http import body_as, respond, run
 from reconciler.site.idempotency import idempotent
 from reconciler.site.outcomes import finish_booking, finish_cancel, finish_move
@@ -41,22 +42,32 @@ async def confirm(request: Request) -> Response:
 
 
 def _confirm(store: Store, account: Account, challenge_id: str, code: str) -> Response:
+    now = store.now()
     with store.write() as db:
-        verdict: Verdict = check_code(db, account.id, challenge_id, code, store.now())
-        if verdict.challenge is None:
-            result: dict[str, Any] | None = None
-        else:
-            challenge = verdict.challenge
-            action = challenge["action"]
-            result = {"Action": action, "Status": STATUS[action]}
-            if action == "login":
-                result.update(open_session(db, store, account.id, challenge["patient_key"]))
-            else:
-                FINISH[action](db, store, account, challenge["hold_id"])
-                result["BookingId"] = challenge["hold_id"]
-    if verdict.problem is not None:
-        raise verdict.problem
+        verdict: Verdict = check_code(db, account.id, challenge_id, code, now)
+        problem, result = verdict.problem, None
+        if verdict.challenge is not None:
+            try:
+                result = _finish(db, store, account, verdict.challenge)
+            except Problem as refused:  # a rule the change fails, told only now
+                fail(db, verdict.challenge, now)
+                problem = refused
+    if problem is not None:
+        raise problem
     return respond(result)
+
+
+def _finish(
+    db: sqlite3.Connection, store: Store, account: Account, challenge: sqlite3.Row
+) -> dict[str, Any]:
+    action = challenge["action"]
+    result: dict[str, Any] = {"Action": action, "Status": STATUS[action]}
+    if action == "login":
+        result.update(open_session(db, store, account.id, challenge["patient_key"]))
+    else:
+        FINISH[action](db, store, account, challenge["hold_id"])
+        result["BookingId"] = challenge["hold_id"]
+    return result
 
 
 async def login(request: Request) -> Response:
@@ -86,15 +97,17 @@ def _login(store: Store, account: Account, patient_key: str) -> Response:
             "SELECT mobile FROM patients WHERE account_id = ? AND patient_key = ?",
             (account.id, patient_key),
         ).fetchone()
+        mobile = known["mobile"] if known is not None else None
         challenge = open_challenge(
             db,
             store,
             account.id,
             "login",
             patient_key=patient_key,
-            mobile=known["mobile"] if known else None,
+            mobile=mobile,
             email=None,
-            deliver=known is not None and known["mobile"] is not None,
+            announce=["sms"],
+            decoy=mobile is None,
         )
     return respond(challenge, 202)
 

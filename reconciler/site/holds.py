@@ -150,11 +150,13 @@ def claim(
     now: datetime,
     expires: datetime | None = None,
     replaces: int | None = None,
+    overlap_replaced: bool = True,
     patient_key: str | None = None,
     patient: dict[str, Any] | None = None,
     details: dict[str, Any] | None = None,
 ) -> int:
-    """Claim the slot: 409 if it is not published or any active claim overlaps it."""
+    """Claim the slot: 409 if it is not published or any active claim overlaps it — except,
+    with `overlap_replaced`, the booking it `replaces` (a move within its own time)."""
     if published_batch(db, account_id, slot) is None:
         raise Problem(
             409,
@@ -162,7 +164,7 @@ def claim(
             "this time is not offered for booking",
             "choose a time from GET /appointments/schedule/availabletimes",
         )
-    exclude = (replaces,) if replaces is not None else ()
+    exclude = (replaces,) if replaces is not None and overlap_replaced else ()
     if busy(
         db,
         account_id,

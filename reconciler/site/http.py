@@ -4,6 +4,7 @@ that name the field, answer JSON, and run store work off the event loop."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeVar
@@ -19,6 +20,7 @@ from reconciler.site.problems import Problem, from_validation_error, invalid
 from reconciler.site.times import normalize
 
 M = TypeVar("M", bound=BaseModel)
+_NAME = re.compile(r"[A-Za-z][A-Za-z.]{0,39}")
 T = TypeVar("T")
 
 
@@ -87,9 +89,10 @@ class Query:
         self.params = request.query_params
         unknown = sorted(set(self.params.keys()) - set(allowed))
         if unknown:
-            names = ", ".join(repr(n[:40]) for n in unknown[:5])
+            # Named only when it looks like a parameter name: a name could be personal data.
+            names = ", ".join(repr(n) for n in unknown[:5] if _NAME.fullmatch(n))
             raise invalid(
-                [{"field": "query", "message": f"unknown query parameter(s) {names}"}],
+                [{"field": "query", "message": f"unknown query parameter(s) {names}".strip()}],
                 "the query",
             )
 

@@ -2,6 +2,10 @@
 browsing clinics and free times, reserving, booking, moving and cancelling with the one-time
 code step, logging in by SMS code, and a patient's own bookings.
 
+No national id, phone number or e-mail address is ever put in a URL: they travel in bodies
+(the cancellation, too, where the vendor's API has query parameters), and a patient's own
+bookings are read at /patients/me/bookings, named by the session.
+
 Used by the demo, `preview` and tests; the reconciler itself works through the backend API.
 """
 
@@ -30,6 +34,7 @@ from reconciler.providers.site.transport import SiteTransport
 
 PUBLIC = "/api/public/v1"
 RESERVATION_TOKEN = "X-Reservation-Token"
+OUTBOX_PAGE = 1000  # the dev API's page size
 
 
 def public_base_url(site_url: str, subdomain: str) -> str:
@@ -254,16 +259,18 @@ class PublicClient:
         requested_by: str | None = None,
         notify: bool = True,
     ) -> Outcome:
-        params = _params(
-            **{
-                "request.bookingID": booking_id,
-                "request.clinicID": clinic_id,
-                "request.requestedBy": requested_by,
-                "request.requestedByPersonalIdentification": national_id,
-                "request.notifyPatient": notify,
-            }
-        )
-        response = self._send("DELETE", "/bookings", params=params)
+        """Cancel, as the logged-in patient or the one `national_id` names. Without a session
+        the answer is a challenge whether or not the booking is theirs: only the patient it
+        belongs to gets the code."""
+        request = {
+            "BookingID": booking_id,
+            "ClinicID": clinic_id,
+            "RequestedBy": requested_by,
+            "RequestedByPersonalIdentification": national_id,
+            "NotifyPatient": notify,
+        }
+        body = {k: v for k, v in request.items() if v is not None}
+        response = self._send("DELETE", "/bookings", body)
         return Outcome(booking_id=booking_id) if response.status_code != 202 else _outcome(response)
 
     def confirm(self, challenge_id: str, code: str) -> ConfirmationResult:
@@ -280,10 +287,10 @@ class PublicClient:
         )
         return Challenge.model_validate(response.json())
 
-    def bookings(self, national_id: str, *, include_past: bool = False) -> list[BookingDTO]:
+    def bookings(self, *, include_past: bool = False) -> list[BookingDTO]:
         """The logged-in patient's bookings (log in first)."""
         params = _params(**{"request.includePastBookings": include_past})
-        response = self._send("GET", f"/patients/{national_id}/bookings", params=params)
+        response = self._send("GET", "/patients/me/bookings", params=params)
         return [BookingDTO.model_validate(b) for b in response.json()]
 
 
@@ -305,6 +312,14 @@ class DevClient:
     def outbox(
         self, *, subdomain: str | None = None, recipient: str | None = None, after: int = 0
     ) -> list[OutboxMessage]:
-        params = _params(subdomain=subdomain, recipient=recipient, after=after or None)
-        response = self.transport.request("GET", "/api/dev/v1/outbox", params=params)
-        return [OutboxMessage.model_validate(m) for m in response.json()]
+        """The messages after `after`, to `recipient` if given (filtered here, so that no
+        phone number or address goes into a URL)."""
+        messages: list[OutboxMessage] = []
+        while True:
+            params = _params(subdomain=subdomain, after=after or None)
+            response = self.transport.request("GET", "/api/dev/v1/outbox", params=params)
+            page = [OutboxMessage.model_validate(m) for m in response.json()]
+            messages += [m for m in page if recipient is None or m.Recipient == recipient]
+            if len(page) < OUTBOX_PAGE:
+                return messages
+            after = page[-1].ID

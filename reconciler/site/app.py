@@ -38,6 +38,7 @@ from reconciler.site import (
 )
 from reconciler.site.accounts import SiteContext
 from reconciler.site.bodies import BodyGuard
+from reconciler.site.limits import RateLimits
 from reconciler.site.problems import (
     Problem,
     handle_http_exception,
@@ -108,8 +109,10 @@ def create_app(
     dev: bool = False,
     require_client_certificate: bool = False,
     clock: Clock = local_now,
+    limits: RateLimits | None = None,
 ) -> Starlette:
-    """The site over `store` (a Store, or the path of its SQLite file)."""
+    """The site over `store` (a Store, or the path of its SQLite file), with `limits` (by
+    default RateLimits())."""
     if not isinstance(store, Store):
         store = Store(store, clock)
     routes: list[BaseRoute] = [
@@ -124,5 +127,5 @@ def create_app(
         middleware=[Middleware(Guard), Middleware(BodyGuard)],
         exception_handlers={Problem: handle_problem, HTTPException: handle_http_exception},
     )
-    app.state.site = SiteContext(store, dev, require_client_certificate)
+    app.state.site = SiteContext(store, dev, require_client_certificate, limits or RateLimits())
     return app

@@ -23,12 +23,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from reconciler.site.accounts import Account, context, open_site, require_enabled
+from reconciler.site.accounts import Account, caller, context, open_site, require_enabled
 from reconciler.site.catalog import Catalog, public_clinic_id
 from reconciler.site.challenges import CODE_TTL, open_challenge
 from reconciler.site.holds import Slot, claim, held_reservation, resolve
 from reconciler.site.http import Query, body_as, respond, run
 from reconciler.site.idempotency import idempotent
+from reconciler.site.limits import Caller, Meters, client_holds
 from reconciler.site.outcomes import finish_booking
 from reconciler.site.patients import Patient, public_patient, validate
 from reconciler.site.problems import Problem
@@ -69,7 +70,10 @@ async def post_booking(request: Request) -> Response:
         reservation=(query.integer("reservationId", low=1), request.headers.get(TOKEN_HEADER)),
         notify=query.boolean("notifyPatient", True),
     )
-    return await idempotent(request, store, account.id, lambda: run(_book, store, account, new))
+    who = caller(request)
+    return await idempotent(
+        request, store, account.id, lambda: run(_book, store, account, new, who)
+    )
 
 
 def _check_login_rule(account: Account, logged_in: str | None) -> None:
@@ -114,7 +118,7 @@ def _checked(
     return NewBooking(body, patient, patient_key, *reservation, details)
 
 
-def _book(store: Store, account: Account, new: NewBooking) -> Response:
+def _book(store: Store, account: Account, new: NewBooking, who: Caller) -> Response:
     now = store.now()
     flexibility = account.settings.FlexibilitySettings
     skip = flexibility.SkipConfirmation
@@ -128,10 +132,15 @@ def _book(store: Store, account: Account, new: NewBooking) -> Response:
     }
     with store.write() as db:
         slot = resolve(Catalog.load(db, account.id), new.body.TimeSlot, account.settings, now)
+        meters = Meters(db, store, who.limits)
         if new.reservation_id is not None:
             hold_id = _take_reservation(db, account, new, slot, fields)
-        else:
+        else:  # claimed first: a time taken is the answer, before any limit
             hold_id = claim(db, account.id, slot, **fields)
+            meters.take(client_holds(who, account.id))
+        recipients = _recipients(account, new)
+        if recipients:
+            meters.allow_send(who, account.id, patient_key=new.patient_key, named=recipients)
         if skip:
             finish_booking(db, store, account, hold_id)
             return respond(hold_id, 201)
@@ -146,6 +155,18 @@ def _book(store: Store, account: Account, new: NewBooking) -> Response:
             email=new.patient.email if flexibility.UseCodeChallange else None,
         )
     return respond(challenge, 202)
+
+
+def _recipients(account: Account, new: NewBooking) -> tuple[str | None, ...]:
+    """Where this booking sends a message now: the code, or (skipping confirmation) the
+    confirmation if the patient is to be told."""
+    flexibility = account.settings.FlexibilitySettings
+    if not flexibility.SkipConfirmation:
+        return (new.patient.mobile, new.patient.email if flexibility.UseCodeChallange else None)
+    if not new.details["_notify"]:
+        return ()
+    email = new.patient.record.get("Email")
+    return (new.patient.mobile, email if flexibility.RegistrationSettings.EmailEnabled else None)
 
 
 def _not_on_form(name: str) -> Problem:

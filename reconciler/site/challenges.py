@@ -1,7 +1,9 @@
 """One-time codes: every patient action (book, move, cancel) and every SMS login waits for a
 six-digit code sent by SMS (and by e-mail too when UseCodeChallange is on), unless the site
 skips confirmation. A code lapses after CODE_TTL, and after MAX_ATTEMPTS wrong tries the
-challenge fails; either way the time it held is freed. Codes are kept only as hashes.
+challenge fails; either way the time it held is freed. Wrong codes also count against the
+patient over all their challenges (limits.code_attempts), so fresh challenges do not give
+fresh guesses. Codes are kept only as hashes.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from reconciler.site import keys
+from reconciler.site.limits import Caller, Meters, code_attempts
 from reconciler.site.messages import Outbox
 from reconciler.site.problems import Problem
 from reconciler.site.store import Store
@@ -87,8 +90,12 @@ class Verdict:
 
 
 def check_code(
-    db: sqlite3.Connection, account_id: str, challenge_id: str, code: str, now: datetime
+    meters: Meters, caller: Caller, account_id: str, challenge_id: str, code: str
 ) -> Verdict:
+    """Check the code: 404 for no such challenge, 410 for a closed one, and 429 for a patient
+    with too many wrong codes lately (over all their challenges, before this code is looked
+    at). A wrong code counts against the challenge and the patient."""
+    db, now = meters.db, meters.store.now()
     row = db.execute(
         "SELECT * FROM challenges WHERE id = ? AND account_id = ?", (challenge_id, account_id)
     ).fetchone()
@@ -107,7 +114,10 @@ def check_code(
             None,
             Problem(410, "code-expired", "the code has expired", "start again to get a new code"),
         )
+    attempts_meter = code_attempts(caller, account_id, row["patient_key"] or challenge_id)
+    meters.check(attempts_meter)
     if not keys.codes_match(code, challenge_id, row["code_hash"]):
+        meters.count(attempts_meter)
         attempts = row["attempts"] + 1
         db.execute("UPDATE challenges SET attempts = ? WHERE id = ?", (attempts, challenge_id))
         if attempts >= MAX_ATTEMPTS:

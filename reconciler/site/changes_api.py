@@ -5,6 +5,7 @@ Only the patient can: named by the login session or by the national id in the bo
 who gives only a national id gets the same answer whether or not a booking matches — a 202
 with a challenge (the code goes out only when one does) — so the site is no oracle for who
 has which booking; the change rules are told once the code is confirmed (see changes.py).
+Matched or not, the request counts against the same rate limits (limits.py).
 Such a caller always needs the code, even where the site skips confirmation: a national id
 proves nothing. A logged-in patient is answered at once (404 for a booking not theirs, the
 change deadline, the treatment's rules) and, with SkipConfirmation, the change is made at once.
@@ -25,13 +26,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from reconciler.site.accounts import Account, context, open_site, require_enabled
+from reconciler.site.accounts import Account, caller, context, open_site, require_enabled
 from reconciler.site.catalog import Catalog
 from reconciler.site.challenges import CODE_TTL, open_challenge
 from reconciler.site.changes import check_change, check_move, matching_booking, no_such_booking
 from reconciler.site.holds import claim, resolve
 from reconciler.site.http import Query, body_as, respond, run
 from reconciler.site.idempotency import idempotent
+from reconciler.site.limits import Caller, Meters, client_holds
 from reconciler.site.outcomes import finish_cancel, finish_move
 from reconciler.site.patients import national_id_digits
 from reconciler.site.problems import Problem
@@ -42,10 +44,11 @@ from reconciler.site.store import Store
 
 @dataclass(frozen=True)
 class Requester:
-    """The patient asking: their key, and whether a login session proves it."""
+    """The patient asking: their key, whether a login session proves it, and the client."""
 
     patient_key: str
     proven: bool
+    caller: Caller
 
 
 def _requester(
@@ -66,11 +69,11 @@ def _requester(
                 "say who you are: log in, or give the patient's national id",
                 f"send {field}, or log in by SMS code",
             )
-        return Requester(logged_in, proven=True)
+        return Requester(logged_in, proven=True, caller=caller(request))
     key = store.patient_key(national_id_digits(whole, split, field, account.culture))
     if logged_in is not None and logged_in != key:
         raise Problem(403, "not-this-patient", "you are logged in as another patient", "")
-    return Requester(key, proven=logged_in is not None)
+    return Requester(key, proven=logged_in is not None, caller=caller(request))
 
 
 def _channels(account: Account) -> list[str]:
@@ -79,32 +82,51 @@ def _channels(account: Account) -> list[str]:
 
 
 def _code_for(
-    db: sqlite3.Connection,
-    store: Store,
+    meters: Meters,
     account: Account,
     action: str,
     *,
     booking: sqlite3.Row | None,
     hold_id: int,
-    patient_key: str,
+    requester: Requester,
 ) -> Response:
     """202 with a challenge. The code goes to the phone (and e-mail) the booking was made
-    with; without a matching `booking` nothing is sent, and the answer looks the same."""
+    with, unless one is at its rate limit; without a matching `booking` nothing is sent. The
+    answer looks the same either way, and counts against the limits the same."""
     patient = json.loads(booking["patient"]) if booking is not None else {}
     use_email = account.settings.FlexibilitySettings.UseCodeChallange
+    mobile, email = meters.allow_send(
+        requester.caller,
+        account.id,
+        patient_key=requester.patient_key,
+        derived=(patient.get("MobilePhoneNumber"), patient.get("Email") if use_email else None),
+    )
     challenge = open_challenge(
-        db,
-        store,
+        meters.db,
+        meters.store,
         account.id,
         action,
         hold_id=hold_id,
-        patient_key=patient_key,
-        mobile=patient.get("MobilePhoneNumber"),
-        email=patient.get("Email") if use_email else None,
+        patient_key=requester.patient_key,
+        mobile=mobile,
+        email=email,
         announce=_channels(account),
         decoy=booking is None,
     )
     return respond(challenge, 202)
+
+
+def _count_at_once(meters: Meters, account: Account, row: sqlite3.Row, who: Requester) -> None:
+    """A change made at once (a logged-in patient, skip confirmation) tells the patient:
+    count that message against the limits (the patient named the recipients by logging in)."""
+    patient = json.loads(row["patient"] or "{}")
+    email_on = account.settings.FlexibilitySettings.RegistrationSettings.EmailEnabled
+    meters.allow_send(
+        who.caller,
+        account.id,
+        patient_key=who.patient_key,
+        named=(patient.get("MobilePhoneNumber"), patient.get("Email") if email_on else None),
+    )
 
 
 @dataclass(frozen=True)
@@ -142,6 +164,7 @@ def _move(store: Store, account: Account, move: Move) -> Response:
     now = store.now()
     who = move.who
     with store.write() as db:
+        meters = Meters(db, store, who.caller.limits)
         catalog = Catalog.load(db, account.id)
         slot = resolve(
             catalog, move.body.NewTime, account.settings, now, field="NewTime", new_booking=False
@@ -166,18 +189,14 @@ def _move(store: Store, account: Account, move: Move) -> Response:
             patient=json.loads(original["patient"]) if original is not None else None,
             details=_details(original, move.notify),
         )
+        meters.take(client_holds(who.caller, account.id))
         if at_once:
+            assert original is not None
+            if move.notify:
+                _count_at_once(meters, account, original, who)
             finish_move(db, store, account, hold_id)
             return respond(hold_id)
-        return _code_for(
-            db,
-            store,
-            account,
-            "move",
-            booking=original,
-            hold_id=hold_id,
-            patient_key=who.patient_key,
-        )
+        return _code_for(meters, account, "move", booking=original, hold_id=hold_id, requester=who)
 
 
 def _details(original: sqlite3.Row | None, notify: bool) -> dict[str, object] | None:
@@ -220,6 +239,7 @@ async def delete_booking(request: Request) -> Response:
 def _cancel(store: Store, account: Account, cancel: Cancel) -> Response:
     body, who = cancel.body, cancel.who
     with store.write() as db:
+        meters = Meters(db, store, who.caller.limits)
         row = matching_booking(db, account, body.BookingID, who.patient_key, body.ClinicID)
         if who.proven:
             if row is None:
@@ -227,16 +247,12 @@ def _cancel(store: Store, account: Account, cancel: Cancel) -> Response:
             check_change(db, account, row, "cancel", store.now())
             if account.settings.FlexibilitySettings.SkipConfirmation:
                 notify = body.NotifyPatient is not False
+                if notify:
+                    _count_at_once(meters, account, row, who)
                 finish_cancel(db, store, account, body.BookingID, notify_patient=notify)
                 return respond({})
         return _code_for(
-            db,
-            store,
-            account,
-            "cancel",
-            booking=row,
-            hold_id=body.BookingID,
-            patient_key=who.patient_key,
+            meters, account, "cancel", booking=row, hold_id=body.BookingID, requester=who
         )
 
 

@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from reconciler.site.accounts import Account, context, open_site, require_enabled
+from reconciler.site.accounts import Account, caller, context, open_site, require_enabled
 from reconciler.site.catalog import Catalog
 from reconciler.site.holds import (
     RESERVATION_TTL,
@@ -25,6 +25,7 @@ from reconciler.site.holds import (
 )
 from reconciler.site.http import body_as, path_int, respond, run
 from reconciler.site.idempotency import idempotent
+from reconciler.site.limits import Caller, Meters, client_holds
 from reconciler.site.problems import Problem
 from reconciler.site.public_models import TimeSlotDTO
 from reconciler.site.store import Store
@@ -38,15 +39,19 @@ async def put_reservation(request: Request) -> Response:
     require_enabled(account.settings.FlexibilitySettings.NewBookingEnabled, "booking online")
     slot = await body_as(request, TimeSlotDTO)
     store = context(request).store
-    return await idempotent(request, store, account.id, lambda: run(_reserve, store, account, slot))
+    who = caller(request)
+    return await idempotent(
+        request, store, account.id, lambda: run(_reserve, store, account, slot, who)
+    )
 
 
-def _reserve(store: Store, account: Account, slot: TimeSlotDTO) -> Response:
+def _reserve(store: Store, account: Account, slot: TimeSlotDTO, who: Caller) -> Response:
     now = store.now()
     expires = now + RESERVATION_TTL
     with store.write() as db:
         resolved = resolve(Catalog.load(db, account.id), slot, account.settings, now)
         hold_id = claim(db, account.id, resolved, status="reserved", now=now, expires=expires)
+        Meters(db, store, who.limits).take(client_holds(who, account.id))
         token = bind_token(db, hold_id)
     return respond(
         hold_id, headers={"X-Reservation-Expires-At": to_text(expires), TOKEN_HEADER: token}

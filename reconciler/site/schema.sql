@@ -189,6 +189,14 @@ CREATE TABLE IF NOT EXISTS outbox (             -- SMS and e-mail the site sent
     created_at TEXT NOT NULL
 );
 
+CREATE TABLE IF NOT EXISTS rate_events (        -- what the rate limits count (limits.py)
+    kind    TEXT NOT NULL,
+    subject TEXT NOT NULL,                      -- keyed hash of the site and whom it counts
+    at      TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS rate_events_by_subject ON rate_events (kind, subject, at);
+CREATE INDEX IF NOT EXISTS rate_events_by_time ON rate_events (at);
+
 CREATE TABLE IF NOT EXISTS idempotency (        -- responses to writes, replayed on a retry
     scope        TEXT NOT NULL,
     key          TEXT NOT NULL,                 -- SHA-256 of the Idempotency-Key

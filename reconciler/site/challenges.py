@@ -118,32 +118,31 @@ def check_code(
     meters.check(attempts_meter)
     if not keys.codes_match(code, challenge_id, row["code_hash"]):
         meters.count(attempts_meter)
-        attempts = row["attempts"] + 1
-        db.execute("UPDATE challenges SET attempts = ? WHERE id = ?", (attempts, challenge_id))
-        if attempts >= MAX_ATTEMPTS:
-            fail(db, row, now)
-            return Verdict(
-                None,
-                Problem(
-                    429,
-                    "too-many-attempts",
-                    "too many wrong codes; this confirmation is closed",
-                    "start again to get a new code",
-                ),
-            )
-        left = MAX_ATTEMPTS - attempts
-        return Verdict(
-            None,
-            Problem(
-                422,
-                "wrong-code",
-                f"the code is wrong; {left} attempt{'s' if left != 1 else ''} left",
-                "check the latest code sent to you",
-                extra={"AttemptsLeft": left},
-            ),
-        )
+        return Verdict(None, _wrong(db, row, now))
     db.execute("UPDATE challenges SET state = 'done' WHERE id = ?", (challenge_id,))
     return Verdict(row, None)
+
+
+def _wrong(db: sqlite3.Connection, row: sqlite3.Row, now: datetime) -> Problem:
+    """Count a wrong code against the challenge (closing it at MAX_ATTEMPTS); the answer."""
+    attempts = row["attempts"] + 1
+    db.execute("UPDATE challenges SET attempts = ? WHERE id = ?", (attempts, row["id"]))
+    if attempts >= MAX_ATTEMPTS:
+        fail(db, row, now)
+        return Problem(
+            429,
+            "too-many-attempts",
+            "too many wrong codes; this confirmation is closed",
+            "start again to get a new code",
+        )
+    left = MAX_ATTEMPTS - attempts
+    return Problem(
+        422,
+        "wrong-code",
+        f"the code is wrong; {left} attempt{'s' if left != 1 else ''} left",
+        "check the latest code sent to you",
+        extra={"AttemptsLeft": left},
+    )
 
 
 def fail(db: sqlite3.Connection, row: sqlite3.Row, now: datetime) -> None:

@@ -20,7 +20,7 @@ from reconciler.site.problems import Problem, from_validation_error, invalid
 from reconciler.site.times import normalize
 
 M = TypeVar("M", bound=BaseModel)
-_NAME = re.compile(r"[A-Za-z][A-Za-z.]{0,39}")
+_NAME = re.compile(r"[A-Za-z][A-Za-z._]{0,59}")
 T = TypeVar("T")
 
 

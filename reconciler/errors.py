@@ -128,3 +128,21 @@ class SiteConflict(SiteError):
 
 class SiteRejected(SiteError):
     """Any other refusal (4xx) — the message carries the site's reason."""
+
+
+class SiteRateLimited(SiteRejected):
+    """The site refused because a rate limit was reached (429). `retry_after` is the wait the
+    site asked for: seconds, or an HTTP date as sent; None if it named none. Not retried
+    automatically: the message says when to try again."""
+
+    def __init__(
+        self,
+        message: str,
+        hint: str = "",
+        *,
+        status: int | None = 429,
+        code: str = "",
+        retry_after: int | str | None = None,
+    ):
+        super().__init__(message, hint, status=status, code=code)
+        self.retry_after = retry_after

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import ipaddress
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from starlette.requests import Request
 
 from reconciler.site import keys
 from reconciler.site.certificates import peer_certificate
+from reconciler.site.limits import Caller, Meters, RateLimits, key_failures
 from reconciler.site.problems import Problem
 from reconciler.site.settings import INFO_MAINTENANCE, SiteSettings, load_settings
 from reconciler.site.store import Store
@@ -33,6 +34,7 @@ class SiteContext:
     store: Store
     dev: bool = False
     require_client_certificate: bool = False
+    limits: RateLimits = field(default_factory=RateLimits)
 
 
 @dataclass(frozen=True)
@@ -59,13 +61,20 @@ def context(request: Request) -> SiteContext:
     return site
 
 
+def caller(request: Request) -> Caller:
+    """Who is asking, for the rate limits: the connection's remote address."""
+    address = request.client.host if request.client is not None else "unknown"
+    return Caller(address, context(request).limits)
+
+
 def _one(db: sqlite3.Connection, where: str, value: str) -> Account | None:
     row = db.execute(f"SELECT * FROM accounts WHERE {where} = ?", (value,)).fetchone()
     return Account.from_row(row) if row is not None else None
 
 
 def by_key(request: Request) -> Account:
-    """The account whose key is in the `apiKey` header, or 401."""
+    """The account whose key is in the `apiKey` header, or 401; 429 for a client that sent
+    too many wrong keys (checked before the key is, so that guessing stops)."""
     key = request.headers.get("apikey")
     if not key:
         raise Problem(
@@ -76,10 +85,15 @@ def by_key(request: Request) -> Account:
             headers={"WWW-Authenticate": 'ApiKey header="apiKey"'},
         )
     store = context(request).store
+    who = caller(request)
+    with store.read() as db:
+        Meters(db, store, who.limits).check(key_failures(who))
     key_hash = store.account_key_hash(key)
     with store.read() as db:
         account = _one(db, "key_hash", key_hash)
     if account is None:
+        with store.write() as db:
+            Meters(db, store, who.limits).count(key_failures(who))
         raise Problem(
             401,
             "account-key-rejected",

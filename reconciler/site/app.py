@@ -5,8 +5,9 @@
     /sites/{subdomain}/api/public/v1/…  the same, for a bare address (127.0.0.1, tests, demo)
     /api/dev/v1/outbox                   only with dev=True
 
-Every refusal is problem+json; anything unexpected is a 500 problem without a traceback. The
-access log names the endpoint, never the path or query (which may hold a national id).
+Every refusal is problem+json; anything unexpected is a 500 problem without a traceback. Every
+request body is limited in size and JSON nesting before a handler sees it (bodies.py). The
+access log names the endpoint, never the path or query.
 """
 
 from __future__ import annotations
@@ -36,7 +37,8 @@ from reconciler.site import (
     timeslots,
 )
 from reconciler.site.accounts import SiteContext
-from reconciler.site.http import MAX_BODY_BYTES
+from reconciler.site.bodies import BodyGuard
+from reconciler.site.limits import RateLimits
 from reconciler.site.problems import (
     Problem,
     handle_http_exception,
@@ -107,8 +109,10 @@ def create_app(
     dev: bool = False,
     require_client_certificate: bool = False,
     clock: Clock = local_now,
+    limits: RateLimits | None = None,
 ) -> Starlette:
-    """The site over `store` (a Store, or the path of its SQLite file)."""
+    """The site over `store` (a Store, or the path of its SQLite file), with `limits` (by
+    default RateLimits())."""
     if not isinstance(store, Store):
         store = Store(store, clock)
     routes: list[BaseRoute] = [
@@ -120,9 +124,8 @@ def create_app(
         routes.append(Mount("/api/dev/v1", routes=dev_api.ROUTES))
     app = Starlette(
         routes=routes,
-        middleware=[Middleware(Guard)],
+        middleware=[Middleware(Guard), Middleware(BodyGuard)],
         exception_handlers={Problem: handle_problem, HTTPException: handle_http_exception},
-        max_body_size=MAX_BODY_BYTES,
     )
-    app.state.site = SiteContext(store, dev, require_client_certificate)
+    app.state.site = SiteContext(store, dev, require_client_certificate, limits or RateLimits())
     return app

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import threading
 
+from reconciler.site.limits import RateLimits
 from reconciler.site.server import TlsFiles, site_server
 from reconciler.site.store import Store
 from reconciler.site.times import Clock, local_now
@@ -27,12 +28,15 @@ class BackgroundSite:
         clock: Clock = local_now,
         host: str = "127.0.0.1",
         port: int = 0,
+        limits: RateLimits | None = None,
     ) -> None:
         self.store = store if isinstance(store, Store) else Store(store, clock)
         self.tls = tls
         self.host = host
         self.port = port
-        self._server = site_server(self.store, host=host, port=port, dev=dev, tls=tls, clock=clock)
+        self._server = site_server(
+            self.store, host=host, port=port, dev=dev, tls=tls, clock=clock, limits=limits
+        )
         self._thread: threading.Thread | None = None
 
     @property

@@ -1,10 +1,14 @@
 """Public API: booking (POST /bookings) and a patient's own bookings
-(GET /patients/{pid}/bookings), with the vendor's v1 paths and DTOs.
+(GET /patients/me/bookings), with the vendor's v1 paths and DTOs. The vendor's path for the
+latter is /patients/{pid}/bookings with the national id as `pid`, which puts it in every URL
+(and so in proxy and access logs); the login session already names the patient, so the
+reference site serves it at `me`.
 
 A booking counts once its one-time code is confirmed (POST /confirmations/{ChallengeId}):
 until then the answer is 202 with the challenge and the time is held. With SkipConfirmation on
 it counts at once and the answer is the vendor's: the booking's id (201). With `reservationId`
-the caller's reservation becomes the booking in place, so the time is never free between.
+(and the reservation's token in X-Reservation-Token) the caller's reservation becomes the
+booking in place, so the time is never free between.
 """
 
 from __future__ import annotations
@@ -19,16 +23,18 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from reconciler.site.accounts import Account, context, open_site, require_enabled
+from reconciler.site.accounts import Account, caller, context, open_site, require_enabled
 from reconciler.site.catalog import Catalog, public_clinic_id
 from reconciler.site.challenges import CODE_TTL, open_challenge
-from reconciler.site.holds import Slot, claim, hold, is_active, resolve
+from reconciler.site.holds import Slot, claim, held_reservation, resolve
 from reconciler.site.http import Query, body_as, respond, run
 from reconciler.site.idempotency import idempotent
+from reconciler.site.limits import Caller, Meters, client_holds
 from reconciler.site.outcomes import finish_booking
-from reconciler.site.patients import Patient, national_id_digits, public_patient, validate
+from reconciler.site.patients import Patient, public_patient, validate
 from reconciler.site.problems import Problem
 from reconciler.site.public_models import BookingDTO
+from reconciler.site.reservations_api import TOKEN_HEADER
 from reconciler.site.sessions import session_patient
 from reconciler.site.settings import INFO_REQUIRES_LOGIN
 from reconciler.site.store import Store
@@ -43,6 +49,7 @@ class NewBooking:
     patient: Patient
     patient_key: str
     reservation_id: int | None
+    reservation_token: str | None
     details: dict[str, Any]
 
 
@@ -60,10 +67,13 @@ async def post_booking(request: Request) -> Response:
         account,
         body,
         logged_in,
-        reservation_id=query.integer("reservationId", low=1),
+        reservation=(query.integer("reservationId", low=1), request.headers.get(TOKEN_HEADER)),
         notify=query.boolean("notifyPatient", True),
     )
-    return await idempotent(request, store, account.id, lambda: run(_book, store, account, new))
+    who = caller(request)
+    return await idempotent(
+        request, store, account.id, lambda: run(_book, store, account, new, who)
+    )
 
 
 def _check_login_rule(account: Account, logged_in: str | None) -> None:
@@ -83,7 +93,7 @@ def _checked(
     body: BookingDTO,
     logged_in: str | None,
     *,
-    reservation_id: int | None,
+    reservation: tuple[int | None, str | None],
     notify: bool,
 ) -> NewBooking:
     flexibility = account.settings.FlexibilitySettings
@@ -105,10 +115,10 @@ def _checked(
         "_logged_in": logged_in is not None,
         "_notify": notify,
     }
-    return NewBooking(body, patient, patient_key, reservation_id, details)
+    return NewBooking(body, patient, patient_key, *reservation, details)
 
 
-def _book(store: Store, account: Account, new: NewBooking) -> Response:
+def _book(store: Store, account: Account, new: NewBooking, who: Caller) -> Response:
     now = store.now()
     flexibility = account.settings.FlexibilitySettings
     skip = flexibility.SkipConfirmation
@@ -122,10 +132,15 @@ def _book(store: Store, account: Account, new: NewBooking) -> Response:
     }
     with store.write() as db:
         slot = resolve(Catalog.load(db, account.id), new.body.TimeSlot, account.settings, now)
+        meters = Meters(db, store, who.limits)
         if new.reservation_id is not None:
-            hold_id = _take_reservation(db, account, new.reservation_id, slot, fields)
-        else:
+            hold_id = _take_reservation(db, account, new, slot, fields)
+        else:  # claimed first: a time taken is the answer, before any limit
             hold_id = claim(db, account.id, slot, **fields)
+            meters.take(client_holds(who, account.id))
+        recipients = _recipients(account, new)
+        if recipients:
+            meters.allow_send(who, account.id, patient_key=new.patient_key, named=recipients)
         if skip:
             finish_booking(db, store, account, hold_id)
             return respond(hold_id, 201)
@@ -142,6 +157,18 @@ def _book(store: Store, account: Account, new: NewBooking) -> Response:
     return respond(challenge, 202)
 
 
+def _recipients(account: Account, new: NewBooking) -> tuple[str | None, ...]:
+    """Where this booking sends a message now: the code, or (skipping confirmation) the
+    confirmation if the patient is to be told."""
+    flexibility = account.settings.FlexibilitySettings
+    if not flexibility.SkipConfirmation:
+        return (new.patient.mobile, new.patient.email if flexibility.UseCodeChallange else None)
+    if not new.details["_notify"]:
+        return ()
+    email = new.patient.record.get("Email")
+    return (new.patient.mobile, email if flexibility.RegistrationSettings.EmailEnabled else None)
+
+
 def _not_on_form(name: str) -> Problem:
     return Problem(
         422,
@@ -155,19 +182,22 @@ def _not_on_form(name: str) -> Problem:
 def _take_reservation(
     db: sqlite3.Connection,
     account: Account,
-    reservation_id: int,
+    new: NewBooking,
     slot: Slot,
     fields: dict[str, Any],
 ) -> int:
-    """Turn the caller's reservation into the booking, in place (no moment when it is free)."""
-    row = hold(db, account.id, reservation_id)
+    """Turn the caller's reservation into the booking, in place (no moment when it is free).
+    A wrong or missing token is answered like a reservation that does not exist."""
     now: datetime = fields["now"]
-    if row is None or row["status"] != "reserved" or not is_active(row, now):
+    assert new.reservation_id is not None
+    reservation_id = new.reservation_id
+    row = held_reservation(db, account.id, reservation_id, new.reservation_token, now)
+    if row is None:
         raise Problem(
             410,
             "reservation-lapsed",
             "the reservation has lapsed or does not exist",
-            "reserve the time again",
+            f"reserve the time again, and send its {TOKEN_HEADER} with the booking",
         )
     same = (
         row["database_id"] == slot.database_id
@@ -205,9 +235,6 @@ async def patient_bookings(request: Request) -> Response:
     logged_in = await run(session_patient, request, store, account.id)
     if logged_in is None:
         raise Problem(401, "login-required", "log in to see your bookings", "log in by SMS code")
-    digits = national_id_digits(str(request.path_params["pid"]), None, "path.pid", account.culture)
-    if store.patient_key(digits) != logged_in:
-        raise Problem(403, "not-this-patient", "you can see only your own bookings", "")
     past = Query(request, "request.includePastBookings").boolean(
         "request.includePastBookings", False
     )
@@ -245,5 +272,5 @@ def _public_booking(row: sqlite3.Row) -> dict[str, Any]:
 
 ROUTES = [
     Route("/bookings", post_booking, methods=["POST"]),
-    Route("/patients/{pid}/bookings", patient_bookings, methods=["GET"]),
+    Route("/patients/me/bookings", patient_bookings, methods=["GET"]),
 ]

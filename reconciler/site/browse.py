@@ -32,6 +32,7 @@ from reconciler.site.holds import busy, hold, published_batch, resolve
 from reconciler.site.http import Query, respond, run
 from reconciler.site.problems import Problem, from_validation_error, invalid
 from reconciler.site.public_models import TimeSlotDTO
+from reconciler.site.sessions import session_patient
 from reconciler.site.times import to_text
 
 MAX_WINDOW = timedelta(days=93)
@@ -307,11 +308,7 @@ async def reschedule_times(request: Request) -> Response:
     booking_id = query.integer("request.bookingID", low=1)
     moving = None
     if booking_id is not None:
-        store = context(request).store
-        with store.read() as db:
-            moving = hold(db, account.id, booking_id)
-        if moving is None or moving["status"] != "confirmed":
-            raise Problem(404, "not-found", "request.bookingID names no booking", "check it")
+        moving = await run(_own_booking, request, account, booking_id)
     elif query.integer("request.treatmentID", low=1) is None:
         raise invalid(
             [
@@ -323,6 +320,23 @@ async def reschedule_times(request: Request) -> Response:
             "the query",
         )
     return respond(await run(_search, request, account, query, moving))
+
+
+def _own_booking(request: Request, account: Account, booking_id: int) -> sqlite3.Row:
+    """The logged-in patient's booking `booking_id`; the same 404 for anyone else's, for one
+    that does not exist, and without a login (a booking id is guessable)."""
+    store = context(request).store
+    logged_in = session_patient(request, store, account.id)
+    with store.read() as db:
+        moving = hold(db, account.id, booking_id)
+    if moving is None or moving["status"] != "confirmed" or moving["patient_key"] != logged_in:
+        raise Problem(
+            404,
+            "not-found",
+            "request.bookingID names no booking of yours",
+            "log in as the booking's patient, or search by request.treatmentID",
+        )
+    return moving
 
 
 async def reservation_available(request: Request) -> Response:

@@ -1,7 +1,9 @@
 """One-time codes: every patient action (book, move, cancel) and every SMS login waits for a
 six-digit code sent by SMS (and by e-mail too when UseCodeChallange is on), unless the site
 skips confirmation. A code lapses after CODE_TTL, and after MAX_ATTEMPTS wrong tries the
-challenge fails; either way the time it held is freed. Codes are kept only as hashes.
+challenge fails; either way the time it held is freed. Wrong codes also count against the
+patient over all their challenges (limits.code_attempts), so fresh challenges do not give
+fresh guesses. Codes are kept only as hashes.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from reconciler.site import keys
+from reconciler.site.limits import Caller, Meters, code_attempts
 from reconciler.site.messages import Outbox
 from reconciler.site.problems import Problem
 from reconciler.site.store import Store
@@ -19,6 +22,7 @@ from reconciler.site.times import to_text
 
 CODE_TTL = timedelta(minutes=10)
 MAX_ATTEMPTS = 5
+DECOY_HASH = "decoy"  # no code hashes to this (hashes are 64 hex digits)
 
 
 def open_challenge(
@@ -31,10 +35,16 @@ def open_challenge(
     patient_key: str | None = None,
     mobile: str | None,
     email: str | None,
-    deliver: bool = True,
+    announce: list[str] | None = None,
+    decoy: bool = False,
 ) -> dict[str, Any]:
     """Create a challenge and send its code; the response body telling the caller so.
-    With `deliver` false nothing is sent (a login for an unknown patient looks the same)."""
+
+    `announce` is the list of channels the answer names (by default, those used): where the
+    answer must not tell whether anything was sent, the caller announces what a match would
+    use. A `decoy` challenge answers like any other but has no code: nothing is sent and no
+    code confirms it (a login of an unknown patient, a change of a booking that is not the
+    caller's)."""
     challenge_id = keys.new_id()
     code = keys.new_code()
     expires = store.now() + CODE_TTL
@@ -47,22 +57,21 @@ def open_challenge(
             action,
             hold_id,
             patient_key,
-            keys.code_hash(code, challenge_id),
+            DECOY_HASH if decoy else keys.code_hash(code, challenge_id),
             to_text(expires),
             store.now_text(),
         ),
     )
     minutes = int(CODE_TTL.total_seconds() // 60)
-    if deliver:
+    channels: list[str] = []
+    if not decoy:
         channels = Outbox(db, store, account_id).send_code(
             action, code, mobile=mobile, email=email, minutes=minutes
         )
-    else:
-        channels = ["sms"]
     answer: dict[str, Any] = {
         "ChallengeId": challenge_id,
         "Action": action,
-        "Channels": channels,
+        "Channels": announce if announce is not None else channels,
         "ExpiresAt": to_text(expires),
         "AttemptsLeft": MAX_ATTEMPTS,
     }
@@ -81,8 +90,12 @@ class Verdict:
 
 
 def check_code(
-    db: sqlite3.Connection, account_id: str, challenge_id: str, code: str, now: datetime
+    meters: Meters, caller: Caller, account_id: str, challenge_id: str, code: str
 ) -> Verdict:
+    """Check the code: 404 for no such challenge, 410 for a closed one, and 429 for a patient
+    with too many wrong codes lately (over all their challenges, before this code is looked
+    at). A wrong code counts against the challenge and the patient."""
+    db, now = meters.db, meters.store.now()
     row = db.execute(
         "SELECT * FROM challenges WHERE id = ? AND account_id = ?", (challenge_id, account_id)
     ).fetchone()
@@ -96,41 +109,44 @@ def check_code(
             "start the action again to get a new code",
         )
     if row["expires_at"] <= to_text(now):
-        _fail(db, row, now)
+        fail(db, row, now)
         return Verdict(
             None,
             Problem(410, "code-expired", "the code has expired", "start again to get a new code"),
         )
+    attempts_meter = code_attempts(caller, account_id, row["patient_key"] or challenge_id)
+    meters.check(attempts_meter)
     if not keys.codes_match(code, challenge_id, row["code_hash"]):
-        attempts = row["attempts"] + 1
-        db.execute("UPDATE challenges SET attempts = ? WHERE id = ?", (attempts, challenge_id))
-        if attempts >= MAX_ATTEMPTS:
-            _fail(db, row, now)
-            return Verdict(
-                None,
-                Problem(
-                    429,
-                    "too-many-attempts",
-                    "too many wrong codes; this confirmation is closed",
-                    "start again to get a new code",
-                ),
-            )
-        left = MAX_ATTEMPTS - attempts
-        return Verdict(
-            None,
-            Problem(
-                422,
-                "wrong-code",
-                f"the code is wrong; {left} attempt{'s' if left != 1 else ''} left",
-                "check the latest code sent to you",
-                extra={"AttemptsLeft": left},
-            ),
-        )
+        meters.count(attempts_meter)
+        return Verdict(None, _wrong(db, row, now))
     db.execute("UPDATE challenges SET state = 'done' WHERE id = ?", (challenge_id,))
     return Verdict(row, None)
 
 
-def _fail(db: sqlite3.Connection, row: sqlite3.Row, now: datetime) -> None:
+def _wrong(db: sqlite3.Connection, row: sqlite3.Row, now: datetime) -> Problem:
+    """Count a wrong code against the challenge (closing it at MAX_ATTEMPTS); the answer."""
+    attempts = row["attempts"] + 1
+    db.execute("UPDATE challenges SET attempts = ? WHERE id = ?", (attempts, row["id"]))
+    if attempts >= MAX_ATTEMPTS:
+        fail(db, row, now)
+        return Problem(
+            429,
+            "too-many-attempts",
+            "too many wrong codes; this confirmation is closed",
+            "start again to get a new code",
+        )
+    left = MAX_ATTEMPTS - attempts
+    return Problem(
+        422,
+        "wrong-code",
+        f"the code is wrong; {left} attempt{'s' if left != 1 else ''} left",
+        "check the latest code sent to you",
+        extra={"AttemptsLeft": left},
+    )
+
+
+def fail(db: sqlite3.Connection, row: sqlite3.Row, now: datetime) -> None:
+    """Close the challenge as failed and free the time it held."""
     db.execute("UPDATE challenges SET state = 'failed' WHERE id = ?", (row["id"],))
     if row["hold_id"] is not None and row["action"] in ("book", "move"):
         db.execute(

@@ -1,10 +1,18 @@
 """Public API: moving (PATCH /bookings, RescheduleDTO) and cancelling (DELETE /bookings) a
-booking, each confirmed with a one-time code unless the site skips confirmation.
+booking, each confirmed with a one-time code sent to the phone the booking was made with.
 
-Only the patient can: named by the login session or by the national id in the request (and
-the code goes to the phone the booking was made with). Refused after the change deadline
-(HourBeforModifyBookingClosing), where the site or the treatment does not allow it, and for a
-move further than the treatment's ChangeInWebLimit days.
+Only the patient can: named by the login session or by the national id in the body. A caller
+who gives only a national id gets the same answer whether or not a booking matches — a 202
+with a challenge (the code goes out only when one does) — so the site is no oracle for who
+has which booking; the change rules are told once the code is confirmed (see changes.py).
+Matched or not, the request counts against the same rate limits (limits.py).
+Such a caller always needs the code, even where the site skips confirmation: a national id
+proves nothing. A logged-in patient is answered at once (404 for a booking not theirs, the
+change deadline, the treatment's rules) and, with SkipConfirmation, the change is made at once.
+
+The reference site takes the cancellation as a JSON body (the vendor's
+Bookings.CancelBooking.Request); the vendor's query parameters would put the national id in
+every URL, and so in proxy and access logs.
 """
 
 from __future__ import annotations
@@ -12,25 +20,35 @@ from __future__ import annotations
 import json
 import sqlite3
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from functools import partial
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from reconciler.site.accounts import Account, context, open_site, require_enabled
-from reconciler.site.catalog import Catalog, public_clinic_id
+from reconciler.site.accounts import Account, caller, context, open_site, require_enabled
+from reconciler.site.catalog import Catalog
 from reconciler.site.challenges import CODE_TTL, open_challenge
-from reconciler.site.holds import Slot, claim, hold, resolve
+from reconciler.site.changes import check_change, check_move, matching_booking, no_such_booking
+from reconciler.site.holds import claim, resolve
 from reconciler.site.http import Query, body_as, respond, run
 from reconciler.site.idempotency import idempotent
+from reconciler.site.limits import Caller, Meters, client_holds
 from reconciler.site.outcomes import finish_cancel, finish_move
 from reconciler.site.patients import national_id_digits
 from reconciler.site.problems import Problem
-from reconciler.site.public_models import PersonalIdentification, RescheduleDTO
+from reconciler.site.public_models import CancelBooking, PersonalIdentification, RescheduleDTO
 from reconciler.site.sessions import session_patient
 from reconciler.site.store import Store
+
+
+@dataclass(frozen=True)
+class Requester:
+    """The patient asking: their key, whether a login session proves it, and the client."""
+
+    patient_key: str
+    proven: bool
+    caller: Caller
 
 
 def _requester(
@@ -41,8 +59,7 @@ def _requester(
     whole: str | None,
     split: PersonalIdentification | None,
     field: str,
-) -> str:
-    """The key of the patient asking: from the login session or the national id given."""
+) -> Requester:
     logged_in = session_patient(request, store, account.id)
     if whole is None and split is None:
         if logged_in is None:
@@ -52,70 +69,70 @@ def _requester(
                 "say who you are: log in, or give the patient's national id",
                 f"send {field}, or log in by SMS code",
             )
-        return logged_in
+        return Requester(logged_in, proven=True, caller=caller(request))
     key = store.patient_key(national_id_digits(whole, split, field, account.culture))
     if logged_in is not None and logged_in != key:
         raise Problem(403, "not-this-patient", "you are logged in as another patient", "")
-    return key
+    return Requester(key, proven=logged_in is not None, caller=caller(request))
 
 
-def _own_booking(
-    db: sqlite3.Connection, account: Account, booking_id: int, patient_key: str, now: datetime
-) -> sqlite3.Row:
-    row = hold(db, account.id, booking_id)
-    if row is None or row["status"] != "confirmed" or row["patient_key"] != patient_key:
-        raise Problem(404, "not-found", "you have no such booking", "look at your bookings")
-    hours = account.settings.FlexibilitySettings.HourBeforModifyBookingClosing
-    if datetime.fromisoformat(row["start_at"]) - now < timedelta(hours=hours):
-        raise Problem(
-            422,
-            "change-deadline-passed",
-            f"bookings can be changed or cancelled online only up to {hours} hours before",
-            "call the clinic",
-        )
-    return row
-
-
-def _treatment_allows(
-    catalog: Catalog, row: sqlite3.Row, flag: str, allow_all: bool, what: str
-) -> None:
-    treatment = catalog.treatments.get((row["database_id"], row["treatment_id"]))
-    allowed = allow_all if treatment is None else treatment.get(flag, True)
-    if not allowed:
-        raise Problem(
-            403, "not-enabled", f"this appointment cannot be {what} online", "call the clinic"
-        )
+def _channels(account: Account) -> list[str]:
+    """The channels a code goes by on this site (what every answer announces)."""
+    return ["sms", "email"] if account.settings.FlexibilitySettings.UseCodeChallange else ["sms"]
 
 
 def _code_for(
-    db: sqlite3.Connection,
-    store: Store,
+    meters: Meters,
     account: Account,
     action: str,
     *,
-    booking: sqlite3.Row,
+    booking: sqlite3.Row | None,
     hold_id: int,
+    requester: Requester,
 ) -> Response:
-    """Send the code to the phone (and e-mail) the booking was made with."""
-    patient = json.loads(booking["patient"])
+    """202 with a challenge. The code goes to the phone (and e-mail) the booking was made
+    with, unless one is at its rate limit; without a matching `booking` nothing is sent. The
+    answer looks the same either way, and counts against the limits the same."""
+    patient = json.loads(booking["patient"]) if booking is not None else {}
     use_email = account.settings.FlexibilitySettings.UseCodeChallange
+    mobile, email = meters.allow_send(
+        requester.caller,
+        account.id,
+        patient_key=requester.patient_key,
+        derived=(patient.get("MobilePhoneNumber"), patient.get("Email") if use_email else None),
+    )
     challenge = open_challenge(
-        db,
-        store,
+        meters.db,
+        meters.store,
         account.id,
         action,
         hold_id=hold_id,
-        patient_key=booking["patient_key"],
-        mobile=patient.get("MobilePhoneNumber"),
-        email=patient.get("Email") if use_email else None,
+        patient_key=requester.patient_key,
+        mobile=mobile,
+        email=email,
+        announce=_channels(account),
+        decoy=booking is None,
     )
     return respond(challenge, 202)
+
+
+def _count_at_once(meters: Meters, account: Account, row: sqlite3.Row, who: Requester) -> None:
+    """A change made at once (a logged-in patient, skip confirmation) tells the patient:
+    count that message against the limits (the patient named the recipients by logging in)."""
+    patient = json.loads(row["patient"] or "{}")
+    email_on = account.settings.FlexibilitySettings.RegistrationSettings.EmailEnabled
+    meters.allow_send(
+        who.caller,
+        account.id,
+        patient_key=who.patient_key,
+        named=(patient.get("MobilePhoneNumber"), patient.get("Email") if email_on else None),
+    )
 
 
 @dataclass(frozen=True)
 class Move:
     body: RescheduleDTO
-    patient_key: str
+    who: Requester
     notify: bool
 
 
@@ -128,7 +145,7 @@ async def patch_booking(request: Request) -> Response:
     notify = Query(request, "notifyPatient").boolean("notifyPatient", True)
     store = context(request).store
     who = body.PatientToReschedule
-    patient_key = await run(
+    requester = await run(
         partial(
             _requester,
             request,
@@ -139,94 +156,59 @@ async def patch_booking(request: Request) -> Response:
             field="body.PatientToReschedule",
         )
     )
-    move = Move(body, patient_key, notify)
+    move = Move(body, requester, notify)
     return await idempotent(request, store, account.id, lambda: run(_move, store, account, move))
 
 
 def _move(store: Store, account: Account, move: Move) -> Response:
     now = store.now()
-    flexibility = account.settings.FlexibilitySettings
-    skip = flexibility.SkipConfirmation
+    who = move.who
     with store.write() as db:
-        original = _own_booking(db, account, move.body.OriginalBookingId, move.patient_key, now)
+        meters = Meters(db, store, who.caller.limits)
         catalog = Catalog.load(db, account.id)
-        _treatment_allows(catalog, original, "ChangeInWeb", flexibility.AllowAllReschedule, "moved")
         slot = resolve(
             catalog, move.body.NewTime, account.settings, now, field="NewTime", new_booking=False
         )
-        _check_move(original, slot)
+        original = matching_booking(db, account, move.body.OriginalBookingId, who.patient_key)
+        if who.proven:
+            if original is None:
+                raise no_such_booking()
+            check_change(db, account, original, "move", now)
+            check_move(original, slot.treatment, slot.interval.start)
+        at_once = who.proven and account.settings.FlexibilitySettings.SkipConfirmation
         hold_id = claim(
             db,
             account.id,
             slot,
-            status="confirmed" if skip else "pending",
+            status="confirmed" if at_once else "pending",
             now=now,
-            expires=None if skip else now + CODE_TTL,
-            replaces=original["id"],
-            patient_key=move.patient_key,
-            patient=json.loads(original["patient"]),
-            details={**json.loads(original["details"] or "{}"), "_notify": move.notify},
+            expires=None if at_once else now + CODE_TTL,
+            replaces=original["id"] if original is not None else None,
+            overlap_replaced=who.proven,
+            patient_key=who.patient_key,
+            patient=json.loads(original["patient"]) if original is not None else None,
+            details=_details(original, move.notify),
         )
-        if skip:
+        meters.take(client_holds(who.caller, account.id))
+        if at_once:
+            assert original is not None
+            if move.notify:
+                _count_at_once(meters, account, original, who)
             finish_move(db, store, account, hold_id)
             return respond(hold_id)
-        return _code_for(db, store, account, "move", booking=original, hold_id=hold_id)
+        return _code_for(meters, account, "move", booking=original, hold_id=hold_id, requester=who)
 
 
-def _check_move(original: sqlite3.Row, slot: Slot) -> None:
-    if slot.treatment_id != original["treatment_id"]:
-        raise Problem(422, "other-treatment", "a move keeps the treatment", "book anew instead")
-    limit = slot.treatment.get("ChangeInWebLimit", 0)
-    was = datetime.fromisoformat(original["start_at"]).date()
-    if limit and abs((slot.interval.start.date() - was).days) > limit:
-        raise Problem(
-            422,
-            "moved-too-far",
-            f"this appointment can be moved at most {limit} days",
-            "choose a nearer time",
-        )
-
-
-CANCEL_PARAMETERS = (
-    "request.bookingID",
-    "request.clinicID",
-    "request.requestedBy",
-    "request.notifyPatient",
-    "request.requestedByPersonalIdentification",
-    *(f"request.requestedByPersonalId.{p}" for p in ("year", "month", "day", "extraDigits")),
-)
-
-
-def _split_id(query: Query, prefix: str) -> PersonalIdentification | None:
-    parts = {
-        name: query.text(prefix + name.lower()) for name in ("Year", "Month", "Day", "ExtraDigits")
-    }
-    if all(v is None for v in parts.values()):
+def _details(original: sqlite3.Row | None, notify: bool) -> dict[str, object] | None:
+    if original is None:
         return None
-    try:
-        return PersonalIdentification.model_validate_json(
-            json.dumps(
-                {
-                    k: int(v) if k != "ExtraDigits" and v and v.isdigit() else v
-                    for k, v in parts.items()
-                }
-            )
-        )
-    except ValueError:
-        raise Problem(
-            400,
-            "invalid-request",
-            f"{prefix}year/month/day/extraDigits do not form a national id",
-            "send all four parts, or the whole number",
-        ) from None
+    return {**json.loads(original["details"] or "{}"), "_notify": notify}
 
 
 @dataclass(frozen=True)
 class Cancel:
-    booking_id: int
-    clinic_id: str | None
-    patient_key: str
-    notify: bool
+    body: CancelBooking
+    who: Requester
 
 
 async def delete_booking(request: Request) -> Response:
@@ -234,43 +216,44 @@ async def delete_booking(request: Request) -> Response:
     require_enabled(
         account.settings.FlexibilitySettings.CancelBookingsEnabled, "cancelling bookings online"
     )
-    query = Query(request, *CANCEL_PARAMETERS)
-    booking_id = query.integer("request.bookingID", required=True, low=1) or 0
-    clinic_id = query.text("request.clinicID")
-    query.text("request.requestedBy")
-    notify = query.boolean("request.notifyPatient", True)
+    Query(request)  # everything is in the body: no query parameters
+    body = await body_as(request, CancelBooking)
     store = context(request).store
-    patient_key = await run(
+    requester = await run(
         partial(
             _requester,
             request,
             store,
             account,
-            whole=query.text("request.requestedByPersonalIdentification", max_length=20),
-            split=_split_id(query, "request.requestedByPersonalId."),
-            field="query.request.requestedByPersonalId",
+            whole=body.RequestedByPersonalIdentification,
+            split=body.RequestedByPersonalId,
+            field="body.RequestedByPersonalId",
         )
     )
-    cancel = Cancel(booking_id, clinic_id, patient_key, notify)
+    cancel = Cancel(body, requester)
     return await idempotent(
         request, store, account.id, lambda: run(_cancel, store, account, cancel)
     )
 
 
 def _cancel(store: Store, account: Account, cancel: Cancel) -> Response:
-    flexibility = account.settings.FlexibilitySettings
+    body, who = cancel.body, cancel.who
     with store.write() as db:
-        row = _own_booking(db, account, cancel.booking_id, cancel.patient_key, store.now())
-        if cancel.clinic_id is not None and cancel.clinic_id.lower() != public_clinic_id(
-            row["clinic_id"], row["database_id"]
-        ):
-            raise Problem(404, "not-found", "you have no such booking at that clinic", "")
-        catalog = Catalog.load(db, account.id)
-        _treatment_allows(catalog, row, "CancelInWeb", flexibility.AllowAllCancel, "cancelled")
-        if flexibility.SkipConfirmation:
-            finish_cancel(db, store, account, cancel.booking_id, notify_patient=cancel.notify)
-            return respond({})
-        return _code_for(db, store, account, "cancel", booking=row, hold_id=cancel.booking_id)
+        meters = Meters(db, store, who.caller.limits)
+        row = matching_booking(db, account, body.BookingID, who.patient_key, body.ClinicID)
+        if who.proven:
+            if row is None:
+                raise no_such_booking()
+            check_change(db, account, row, "cancel", store.now())
+            if account.settings.FlexibilitySettings.SkipConfirmation:
+                notify = body.NotifyPatient is not False
+                if notify:
+                    _count_at_once(meters, account, row, who)
+                finish_cancel(db, store, account, body.BookingID, notify_patient=notify)
+                return respond({})
+        return _code_for(
+            meters, account, "cancel", booking=row, hold_id=body.BookingID, requester=who
+        )
 
 
 ROUTES = [

@@ -2,21 +2,24 @@
 
 Login works only with both "login" and "SMS login" on (one does not work without the other).
 A login for a patient the site does not know answers exactly like one for a known patient —
-the code simply never arrives — so the site does not tell who has booked here.
+the code simply never arrives — so the site does not tell who has booked here. Both count
+against the rate limits alike (limits.py).
 """
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from reconciler.site.accounts import Account, context, open_site
-from reconciler.site.challenges import Verdict, check_code, open_challenge
+from reconciler.site.accounts import Account, caller, context, open_site
+from reconciler.site.challenges import Verdict, check_code, fail, open_challenge
 from reconciler.site.http import body_as, respond, run
 from reconciler.site.idempotency import idempotent
+from reconciler.site.limits import Caller, Meters
 from reconciler.site.outcomes import finish_booking, finish_cancel, finish_move
 from reconciler.site.patients import national_id_digits
 from reconciler.site.problems import Problem
@@ -35,28 +38,43 @@ async def confirm(request: Request) -> Response:
         raise Problem(404, "not-found", "no such confirmation", "start the action again")
     body = await body_as(request, Confirmation)
     store = context(request).store
+    who = caller(request)
     return await idempotent(
-        request, store, account.id, lambda: run(_confirm, store, account, challenge_id, body.Code)
+        request,
+        store,
+        account.id,
+        lambda: run(_confirm, store, account, challenge_id, body.Code, who),
     )
 
 
-def _confirm(store: Store, account: Account, challenge_id: str, code: str) -> Response:
+def _confirm(store: Store, account: Account, challenge_id: str, code: str, who: Caller) -> Response:
+    now = store.now()
     with store.write() as db:
-        verdict: Verdict = check_code(db, account.id, challenge_id, code, store.now())
-        if verdict.challenge is None:
-            result: dict[str, Any] | None = None
-        else:
-            challenge = verdict.challenge
-            action = challenge["action"]
-            result = {"Action": action, "Status": STATUS[action]}
-            if action == "login":
-                result.update(open_session(db, store, account.id, challenge["patient_key"]))
-            else:
-                FINISH[action](db, store, account, challenge["hold_id"])
-                result["BookingId"] = challenge["hold_id"]
-    if verdict.problem is not None:
-        raise verdict.problem
+        meters = Meters(db, store, who.limits)
+        verdict: Verdict = check_code(meters, who, account.id, challenge_id, code)
+        problem, result = verdict.problem, None
+        if verdict.challenge is not None:
+            try:
+                result = _finish(db, store, account, verdict.challenge)
+            except Problem as refused:  # a rule the change fails, told only now
+                fail(db, verdict.challenge, now)
+                problem = refused
+    if problem is not None:
+        raise problem
     return respond(result)
+
+
+def _finish(
+    db: sqlite3.Connection, store: Store, account: Account, challenge: sqlite3.Row
+) -> dict[str, Any]:
+    action = challenge["action"]
+    result: dict[str, Any] = {"Action": action, "Status": STATUS[action]}
+    if action == "login":
+        result.update(open_session(db, store, account.id, challenge["patient_key"]))
+    else:
+        FINISH[action](db, store, account, challenge["hold_id"])
+        result["BookingId"] = challenge["hold_id"]
+    return result
 
 
 async def login(request: Request) -> Response:
@@ -77,24 +95,31 @@ async def login(request: Request) -> Response:
         account.culture,
     )
     store = context(request).store
-    return await run(_login, store, account, store.patient_key(digits))
+    return await run(_login, store, account, store.patient_key(digits), caller(request))
 
 
-def _login(store: Store, account: Account, patient_key: str) -> Response:
+def _login(store: Store, account: Account, patient_key: str, who: Caller) -> Response:
     with store.write() as db:
         known = db.execute(
             "SELECT mobile FROM patients WHERE account_id = ? AND patient_key = ?",
             (account.id, patient_key),
         ).fetchone()
+        [mobile] = Meters(db, store, who.limits).allow_send(
+            who,
+            account.id,
+            patient_key=patient_key,
+            derived=(known["mobile"] if known is not None else None,),
+        )
         challenge = open_challenge(
             db,
             store,
             account.id,
             "login",
             patient_key=patient_key,
-            mobile=known["mobile"] if known else None,
+            mobile=mobile,
             email=None,
-            deliver=known is not None and known["mobile"] is not None,
+            announce=["sms"],
+            decoy=mobile is None,
         )
     return respond(challenge, 202)
 

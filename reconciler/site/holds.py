@@ -7,6 +7,11 @@ resolve to exactly one winner; the others get 409. The store's triggers refuse a
 claim even if this code were wrong.
 
 A claim is active when confirmed, or reserved / pending and not yet expired.
+
+A reservation belongs to whoever made it: its id is the vendor's int32 (sequential, so
+guessable), and using it — booking with it or releasing it — also needs the token handed out
+with it (`bind_token`), kept only as a hash. A wrong or missing token gets the same answer as
+an id that does not exist (`held_reservation` returns None for all three).
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from reconciler.site import keys
 from reconciler.site.availability import Interval, allows, free_ranges, is_weekend
 from reconciler.site.catalog import Catalog, treatment_minutes
 from reconciler.site.problems import Problem
@@ -144,11 +150,13 @@ def claim(
     now: datetime,
     expires: datetime | None = None,
     replaces: int | None = None,
+    overlap_replaced: bool = True,
     patient_key: str | None = None,
     patient: dict[str, Any] | None = None,
     details: dict[str, Any] | None = None,
 ) -> int:
-    """Claim the slot: 409 if it is not published or any active claim overlaps it."""
+    """Claim the slot: 409 if it is not published or any active claim overlaps it — except,
+    with `overlap_replaced`, the booking it `replaces` (a move within its own time)."""
     if published_batch(db, account_id, slot) is None:
         raise Problem(
             409,
@@ -156,7 +164,7 @@ def claim(
             "this time is not offered for booking",
             "choose a time from GET /appointments/schedule/availabletimes",
         )
-    exclude = (replaces,) if replaces is not None else ()
+    exclude = (replaces,) if replaces is not None and overlap_replaced else ()
     if busy(
         db,
         account_id,
@@ -233,3 +241,31 @@ def is_active(row: sqlite3.Row, now: datetime) -> bool:
     if row["status"] == "confirmed":
         return True
     return row["status"] in ("reserved", "pending") and row["expires_at"] > to_text(now)
+
+
+def bind_token(db: sqlite3.Connection, hold_id: int) -> str:
+    """A fresh token for the hold's holder; only its hash is kept."""
+    token = keys.new_token()
+    db.execute(
+        "INSERT INTO hold_tokens (hold_id, token_hash) VALUES (?, ?)",
+        (hold_id, keys.token_hash(token)),
+    )
+    return token
+
+
+def held_reservation(
+    db: sqlite3.Connection, account_id: str, hold_id: int, token: str | None, now: datetime
+) -> sqlite3.Row | None:
+    """The active reservation `hold_id` if `token` is its holder's; else None, whether the id
+    is unknown, lapsed, not a reservation, or the token is wrong or missing."""
+    row = db.execute(
+        "SELECT h.*, t.token_hash FROM holds h JOIN hold_tokens t ON t.hold_id = h.id"
+        " WHERE h.account_id = ? AND h.id = ?",
+        (account_id, hold_id),
+    ).fetchone()
+    if row is None or row["status"] != "reserved" or not is_active(row, now):
+        return None
+    if not keys.tokens_match(token or "", row["token_hash"]):
+        return None
+    matched: sqlite3.Row = row
+    return matched

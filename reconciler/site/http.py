@@ -4,6 +4,7 @@ that name the field, answer JSON, and run store work off the event loop."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeVar
@@ -14,13 +15,13 @@ from pydantic import BaseModel, ValidationError
 from starlette.requests import Request
 from starlette.responses import Response
 
+from reconciler.site.bodies import too_deep
 from reconciler.site.problems import Problem, from_validation_error, invalid
 from reconciler.site.times import normalize
 
 M = TypeVar("M", bound=BaseModel)
+_NAME = re.compile(r"[A-Za-z][A-Za-z._]{0,59}")
 T = TypeVar("T")
-
-MAX_BODY_BYTES = 8 * 1024 * 1024
 
 
 async def body_as(request: Request, model: type[M]) -> M:
@@ -36,6 +37,8 @@ async def body_as(request: Request, model: type[M]) -> M:
     raw = await request.body()
     try:
         nulls = _null_fields(json.loads(raw), "body")
+    except RecursionError:  # bodies.BodyGuard refuses deep nesting first; this is a second net
+        raise too_deep() from None
     except ValueError:
         raise Problem(
             400, "invalid-json", "the request body is not valid JSON", "send valid JSON"
@@ -86,9 +89,10 @@ class Query:
         self.params = request.query_params
         unknown = sorted(set(self.params.keys()) - set(allowed))
         if unknown:
-            names = ", ".join(repr(n[:40]) for n in unknown[:5])
+            # Named only when it looks like a parameter name: a name could be personal data.
+            names = ", ".join(repr(n) for n in unknown[:5] if _NAME.fullmatch(n))
             raise invalid(
-                [{"field": "query", "message": f"unknown query parameter(s) {names}"}],
+                [{"field": "query", "message": f"unknown query parameter(s) {names}".strip()}],
                 "the query",
             )
 

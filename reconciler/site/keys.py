@@ -3,7 +3,8 @@ patients' national identity numbers (as lookup keys).
 
 - Account keys: scrypt with the store's salt. The hash is deterministic per store so that a key
   finds its account, and slow so that a stolen store does not give low-entropy keys away.
-- Tokens and session tokens: 256 random bits, stored as SHA-256 (their entropy is the defence).
+- Tokens, session tokens and reservation tokens: 256 random bits, stored as SHA-256 (their
+  entropy is the defence).
 - One-time codes: six digits, stored as HMAC with the challenge id; the attempt limit is the
   defence against guessing.
 - National ids: HMAC-SHA256 with the store's secret, so bookings can be found by patient
@@ -29,6 +30,10 @@ def new_token() -> str:
 
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def tokens_match(token: str, stored: str) -> bool:
+    return hmac.compare_digest(token_hash(token), stored)
 
 
 def new_code() -> str:

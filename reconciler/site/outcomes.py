@@ -1,7 +1,8 @@
 """What happens once a booking, move or cancellation counts — at once when the site skips
 confirmation, otherwise when the code is confirmed: the hold changes state, the clinic's feed
 gets an event, the patient becomes known to the site (for SMS login), and the patient gets the
-confirmation message."""
+confirmation message. A move or cancellation is checked against the change rules here, since
+a patient who gave only a national id learns of them only now (see changes.py)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from datetime import datetime
 
 from reconciler.site.accounts import Account
 from reconciler.site.catalog import Catalog
+from reconciler.site.changes import check_change, check_move
 from reconciler.site.events import record_event
 from reconciler.site.holds import hold, set_status
 from reconciler.site.messages import Outbox, merge_values
@@ -98,6 +100,11 @@ def finish_move(db: sqlite3.Connection, store: Store, account: Account, hold_id:
             "the booking to move was cancelled or moved meanwhile",
             "look at your bookings and start again",
         )
+    check_change(db, account, original, "move", now)
+    treatment = Catalog.load(db, account.id).treatments.get(
+        (new["database_id"], new["treatment_id"]), {"ID": new["treatment_id"]}
+    )
+    check_move(original, treatment, datetime.fromisoformat(new["start_at"]))
     set_status(db, original["id"], "moved", now)
     if new["status"] != "confirmed":
         set_status(db, hold_id, "confirmed", now, expires_at=None)
@@ -133,6 +140,7 @@ def finish_cancel(
             "the booking was cancelled or moved meanwhile",
             "look at your bookings",
         )
+    check_change(db, account, row, "cancel", store.now())
     set_status(db, hold_id, "cancelled", store.now())
     row = hold(db, account.id, hold_id)
     assert row is not None

@@ -1,6 +1,7 @@
 """Request bodies of the public API, with the vendor's v1 DTO names (OPUS-API-FACTS.md §3.1):
 TimeSlotDTO, PatientDTO (with its `Adress1` spelling), BookingDTO, RescheduleDTO and
-PersonalIdentification; plus the confirmation step and the patient login."""
+PersonalIdentification, and Bookings.CancelBooking.Request as a body; plus the confirmation
+step and the patient login."""
 
 from __future__ import annotations
 
@@ -75,6 +76,20 @@ class RescheduleDTO(Wire):
     PatientToReschedule: PatientDTO | None = None
     RequestedBy: Text100 | None = None
     ReschedulerIdentity: PersonalIdentification | None = None
+
+
+class CancelBooking(Wire):
+    """The vendor's Bookings.CancelBooking.Request. The vendor sends it as query parameters;
+    the reference site takes it as the body of DELETE /bookings, so that the national id is
+    never in a URL. `RequestedByPersonalIdentification` (the whole number) is the reference
+    site's addition beside the vendor's split `RequestedByPersonalId`."""
+
+    BookingID: Id
+    ClinicID: Annotated[str, StringConstraints(min_length=1, max_length=100)] | None = None
+    RequestedBy: Text100 | None = None
+    RequestedByPersonalId: PersonalIdentification | None = None
+    RequestedByPersonalIdentification: NationalIdText | None = None
+    NotifyPatient: bool | None = None
 
 
 class Confirmation(Wire):

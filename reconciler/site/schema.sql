@@ -134,6 +134,11 @@ BEGIN
     );
 END;
 
+CREATE TABLE IF NOT EXISTS hold_tokens (       -- who holds a reservation: its token, as a hash
+    hold_id    INTEGER PRIMARY KEY REFERENCES holds (id),
+    token_hash TEXT NOT NULL                   -- SHA-256 of the token handed to the holder
+);
+
 CREATE TABLE IF NOT EXISTS patients (           -- patients who booked here: SMS login targets
     account_id  TEXT NOT NULL,
     patient_key TEXT NOT NULL,
@@ -184,12 +189,20 @@ CREATE TABLE IF NOT EXISTS outbox (             -- SMS and e-mail the site sent
     created_at TEXT NOT NULL
 );
 
+CREATE TABLE IF NOT EXISTS rate_events (        -- what the rate limits count (limits.py)
+    kind    TEXT NOT NULL,
+    subject TEXT NOT NULL,                      -- keyed hash of the site and whom it counts
+    at      TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS rate_events_by_subject ON rate_events (kind, subject, at);
+CREATE INDEX IF NOT EXISTS rate_events_by_time ON rate_events (at);
+
 CREATE TABLE IF NOT EXISTS idempotency (        -- responses to writes, replayed on a retry
     scope        TEXT NOT NULL,
-    key          TEXT NOT NULL,
-    request_hash TEXT NOT NULL,
+    key          TEXT NOT NULL,                 -- SHA-256 of the Idempotency-Key
+    request_hash TEXT NOT NULL,                 -- HMAC of the request, keyed by the key
     status       INTEGER,                       -- NULL while the first request runs
-    body         BLOB,
+    body         BLOB,                          -- the answer, sealed with the key (AES-GCM)
     created_at   TEXT NOT NULL,
     PRIMARY KEY (scope, key)
 );

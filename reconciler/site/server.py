@@ -21,6 +21,7 @@ import uvicorn
 
 from reconciler.errors import ReconcilerError
 from reconciler.site.app import create_app
+from reconciler.site.limits import RateLimits
 from reconciler.site.store import Store
 from reconciler.site.times import Clock, local_now
 from reconciler.site.tls import ClientCertificateProtocol, server_context, tls_protocol_factory
@@ -69,8 +70,11 @@ def site_server(
     dev: bool = False,
     tls: TlsFiles | None = None,
     clock: Clock = local_now,
+    limits: RateLimits | None = None,
 ) -> SiteServer:
-    app = create_app(store, dev=dev, require_client_certificate=tls is not None, clock=clock)
+    app = create_app(
+        store, dev=dev, require_client_certificate=tls is not None, clock=clock, limits=limits
+    )
     protocol: Any = ClientCertificateProtocol
     if tls is not None:
         protocol = tls_protocol_factory(server_context(tls.certificate, tls.key, tls.client_ca))

@@ -115,6 +115,10 @@ class Store:
     def patient_key(self, national_id_digits: str) -> str:
         return keys.patient_key(national_id_digits, self.patient_secret)
 
+    def keyed(self, text: str) -> str:
+        """A keyed hash of `text` (what the rate limits count: addresses, phone numbers)."""
+        return keys.patient_key(text, self.patient_secret)
+
     def register_account(
         self,
         account_id: str,

@@ -23,6 +23,7 @@ from reconciler.errors import (
     AccountKeyRejected,
     CertificateRejected,
     SiteConflict,
+    SiteRateLimited,
     SiteRejected,
     SiteUnavailable,
 )
@@ -38,6 +39,7 @@ class Script:
     answers: list[tuple[int, dict[str, Any] | None]] = field(default_factory=list)
     received: list[dict[str, Any]] = field(default_factory=list)
     hold: threading.Event | None = None  # when set, requests wait for it
+    headers: dict[str, str] = field(default_factory=dict)  # sent with every answer
 
     def next(self) -> tuple[int, dict[str, Any] | None]:
         return self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
@@ -64,6 +66,8 @@ def _handler(script: Script) -> type[BaseHTTPRequestHandler]:
             kind = "application/problem+json" if status >= 400 else "application/json"
             self.send_header("Content-Type", kind)
             self.send_header("Content-Length", str(len(payload)))
+            for name, value in script.headers.items():
+                self.send_header(name, value)
             self.end_headers()
             self.wfile.write(payload)
 
@@ -212,6 +216,44 @@ def test_refusals_become_errors_that_say_what_to_do(
     with transport(url, []) as site, pytest.raises(error, match=re.escape(message)):
         site.request("POST", "/x", json_body={})
     assert len(script.received) == 1  # a refusal is not retried
+
+
+@pytest.mark.parametrize(
+    ("retry_after", "expected", "when"),
+    [
+        ("720", 720, "try again in 12 minutes (the site's Retry-After)"),
+        ("30", 30, "try again in 30 seconds (the site's Retry-After)"),
+        (
+            "Wed, 02 Dec 2026 14:05:00 GMT",
+            "Wed, 02 Dec 2026 14:05:00 GMT",
+            "try again after Wed, 02 Dec 2026 14:05:00 GMT",
+        ),
+        (None, None, "wait a minute"),
+    ],
+)
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_429_says_when_to_retry_and_is_not_retried(
+    scripted: tuple[Script, str],
+    method: str,
+    retry_after: str | None,
+    expected: int | str | None,
+    when: str,
+) -> None:
+    script, url = scripted
+    script.answers = [
+        problem(429, "rate-limited", "too many codes for this patient", "wait a minute")
+    ]
+    if retry_after is not None:
+        script.headers = {"Retry-After": retry_after}
+    pauses: list[float] = []
+    with transport(url, pauses) as site, pytest.raises(SiteRateLimited) as limited:
+        site.request(method, "/x", json_body={} if method == "POST" else None)
+    error = limited.value
+    assert isinstance(error, SiteRejected) and error.status == 429
+    assert error.retry_after == expected and error.code == "rate-limited"
+    assert "refused the request: too many codes for this patient" in str(error)
+    assert when in str(error) and "not retried" in str(error)
+    assert len(script.received) == 1 and pauses == []
 
 
 def test_nothing_listening_is_unreachable_after_retries() -> None:

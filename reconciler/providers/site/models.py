@@ -473,8 +473,12 @@ class ConfirmationResult(Payload):
 
 
 class Reservation(Payload):
+    """A held slot: its id (the vendor's int32) and, on the reference site, the holder's token
+    (X-Reservation-Token), which booking with it and releasing it need."""
+
     ID: int
     ExpiresAt: datetime | None = None
+    Token: str | None = Field(default=None, repr=False)
 
 
 class Outcome(Payload):

@@ -2,6 +2,10 @@
 browsing clinics and free times, reserving, booking, moving and cancelling with the one-time
 code step, logging in by SMS code, and a patient's own bookings.
 
+No national id, phone number or e-mail address is ever put in a URL: they travel in bodies
+(the cancellation, too, where the vendor's API has query parameters), and a patient's own
+bookings are read at /patients/me/bookings, named by the session.
+
 Used by the demo, `preview` and tests; the reconciler itself works through the backend API.
 """
 
@@ -29,6 +33,8 @@ from reconciler.providers.site.models import (
 from reconciler.providers.site.transport import SiteTransport
 
 PUBLIC = "/api/public/v1"
+RESERVATION_TOKEN = "X-Reservation-Token"
+OUTBOX_PAGE = 1000  # the dev API's page size
 
 
 def public_base_url(site_url: str, subdomain: str) -> str:
@@ -52,6 +58,10 @@ def _params(**values: Any) -> dict[str, Any]:
         else:
             out[name] = value
     return out
+
+
+def _holder(reservation: Reservation) -> dict[str, str]:
+    return {RESERVATION_TOKEN: reservation.Token} if reservation.Token else {}
 
 
 def _outcome(response: httpx.Response) -> Outcome:
@@ -84,8 +94,12 @@ class PublicClient:
         path: str,
         body: Any = None,
         params: dict[str, Any] | None = None,
+        *,
+        headers: dict[str, str] | None = None,
     ) -> httpx.Response:
-        headers = {"Authorization": f"Bearer {self.session_token}"} if self.session_token else {}
+        headers = dict(headers or {})
+        if self.session_token:
+            headers["Authorization"] = f"Bearer {self.session_token}"
         return self.transport.request(
             method, PUBLIC + path, json_body=body, params=params, headers=headers
         )
@@ -211,19 +225,26 @@ class PublicClient:
         return bool(self._send("GET", "/reservations/available", params=params).json())
 
     def reserve(self, slot: TimeSlotDTO) -> Reservation:
+        """Hold the slot; keep the Reservation: its token is needed to use or release it."""
         response = self._send("PUT", "/reservations", slot.body())
         return Reservation(
-            ID=int(response.json()), ExpiresAt=response.headers.get("X-Reservation-Expires-At")
+            ID=int(response.json()),
+            ExpiresAt=response.headers.get("X-Reservation-Expires-At"),
+            Token=response.headers.get(RESERVATION_TOKEN),
         )
 
-    def release(self, reservation_id: int) -> None:
-        self._send("DELETE", f"/reservations/{reservation_id}")
+    def release(self, reservation: Reservation) -> None:
+        self._send("DELETE", f"/reservations/{reservation.ID}", headers=_holder(reservation))
 
     def book(
-        self, booking: BookingDTO, *, reservation_id: int | None = None, notify: bool = True
+        self, booking: BookingDTO, *, reservation: Reservation | None = None, notify: bool = True
     ) -> Outcome:
-        params = _params(reservationId=reservation_id, notifyPatient=notify)
-        return _outcome(self._send("POST", "/bookings", booking.body(), params))
+        """Book; with `reservation`, the time that reservation holds becomes the booking."""
+        params = _params(
+            reservationId=reservation.ID if reservation else None, notifyPatient=notify
+        )
+        headers = _holder(reservation) if reservation else None
+        return _outcome(self._send("POST", "/bookings", booking.body(), params, headers=headers))
 
     def move(self, reschedule: RescheduleDTO, *, notify: bool = True) -> Outcome:
         params = _params(notifyPatient=notify)
@@ -238,16 +259,18 @@ class PublicClient:
         requested_by: str | None = None,
         notify: bool = True,
     ) -> Outcome:
-        params = _params(
-            **{
-                "request.bookingID": booking_id,
-                "request.clinicID": clinic_id,
-                "request.requestedBy": requested_by,
-                "request.requestedByPersonalIdentification": national_id,
-                "request.notifyPatient": notify,
-            }
-        )
-        response = self._send("DELETE", "/bookings", params=params)
+        """Cancel, as the logged-in patient or the one `national_id` names. Without a session
+        the answer is a challenge whether or not the booking is theirs: only the patient it
+        belongs to gets the code."""
+        request = {
+            "BookingID": booking_id,
+            "ClinicID": clinic_id,
+            "RequestedBy": requested_by,
+            "RequestedByPersonalIdentification": national_id,
+            "NotifyPatient": notify,
+        }
+        body = {k: v for k, v in request.items() if v is not None}
+        response = self._send("DELETE", "/bookings", body)
         return Outcome(booking_id=booking_id) if response.status_code != 202 else _outcome(response)
 
     def confirm(self, challenge_id: str, code: str) -> ConfirmationResult:
@@ -264,10 +287,10 @@ class PublicClient:
         )
         return Challenge.model_validate(response.json())
 
-    def bookings(self, national_id: str, *, include_past: bool = False) -> list[BookingDTO]:
+    def bookings(self, *, include_past: bool = False) -> list[BookingDTO]:
         """The logged-in patient's bookings (log in first)."""
         params = _params(**{"request.includePastBookings": include_past})
-        response = self._send("GET", f"/patients/{national_id}/bookings", params=params)
+        response = self._send("GET", "/patients/me/bookings", params=params)
         return [BookingDTO.model_validate(b) for b in response.json()]
 
 
@@ -289,6 +312,14 @@ class DevClient:
     def outbox(
         self, *, subdomain: str | None = None, recipient: str | None = None, after: int = 0
     ) -> list[OutboxMessage]:
-        params = _params(subdomain=subdomain, recipient=recipient, after=after or None)
-        response = self.transport.request("GET", "/api/dev/v1/outbox", params=params)
-        return [OutboxMessage.model_validate(m) for m in response.json()]
+        """The messages after `after`, to `recipient` if given (filtered here, so that no
+        phone number or address goes into a URL)."""
+        messages: list[OutboxMessage] = []
+        while True:
+            params = _params(subdomain=subdomain, after=after or None)
+            response = self.transport.request("GET", "/api/dev/v1/outbox", params=params)
+            page = [OutboxMessage.model_validate(m) for m in response.json()]
+            messages += [m for m in page if recipient is None or m.Recipient == recipient]
+            if len(page) < OUTBOX_PAGE:
+                return messages
+            after = page[-1].ID

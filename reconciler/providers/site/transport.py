@@ -5,7 +5,9 @@ turned into errors that say what to do.
   so a retried write is recognised instead of done twice.
 - Retried, with the delays of `RetryPolicy`: connection errors and timeouts, and 500, 502,
   503 and 504 (but not a site in maintenance mode, which is a state, not a hiccup).
-- Never retried: TLS refusals, which say something about the certificate, and 4xx.
+- Never retried: TLS refusals, which say something about the certificate, and 4xx — a 429
+  (rate limited) included: it becomes SiteRateLimited, whose message says when to try again
+  (from Retry-After).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from reconciler.errors import (
     CertificateRejected,
     SiteConflict,
     SiteError,
+    SiteRateLimited,
     SiteRejected,
     SiteUnavailable,
 )
@@ -242,6 +245,8 @@ def failure(response: httpx.Response, host: str) -> SiteError | CertificateRejec
         return CertificateRejected(
             f"the booking site at {host} refused the client certificate: {detail}", hint
         )
+    if status == 429:
+        return _rate_limited(response, message, hint, code)
     if status in (409, 412):
         return SiteConflict(message, hint or "read again and retry", status=status, code=code)
     if status >= 500:
@@ -252,6 +257,37 @@ def failure(response: httpx.Response, host: str) -> SiteError | CertificateRejec
             code=code,
         )
     return SiteRejected(message, hint, status=status, code=code)
+
+
+def _rate_limited(response: httpx.Response, message: str, hint: str, code: str) -> SiteRateLimited:
+    """A 429 as an error that says when to try again: in Retry-After's seconds, or after its
+    date, or (without it) whatever the site advised."""
+    header = (response.headers.get("retry-after") or "").strip()
+    retry_after: int | str | None = None
+    if header.isdigit():
+        retry_after = int(header)
+        when = f"try again in {_wait(retry_after)} (the site's Retry-After)"
+    elif header:
+        retry_after = header[:64]
+        when = f"try again after {retry_after} (the site's Retry-After)"
+    else:
+        when = hint or "wait a while before trying again"
+    return SiteRateLimited(
+        message,
+        f"{when}; the request was not retried",
+        status=429,
+        code=code,
+        retry_after=retry_after,
+    )
+
+
+def _wait(seconds: int) -> str:
+    if seconds < 90:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    minutes = -(-seconds // 60)
+    if minutes < 90:
+        return f"{minutes} minutes"
+    return f"{minutes / 60:.1f} hours"
 
 
 def _reason(problem: dict[str, Any]) -> str:

@@ -68,6 +68,10 @@ class Secret:
         """A secret handed over in code rather than read from a config."""
         return cls(reference, value)
 
+    def prefixed(self, prefix: str) -> Secret:
+        """This secret with `prefix` before it (`Bearer ` for an Authorization header)."""
+        return Secret(self.reference, prefix + self.reveal(), self.file)
+
     def reveal(self) -> str:
         """The value, for the one place that sends it. LookupError if it was not read."""
         if self._value is None:

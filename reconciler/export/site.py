@@ -12,7 +12,7 @@ from typing import Any
 from reconciler.config.model import Account
 from reconciler.errors import ReconcilerError
 from reconciler.providers.site import backend_client
-from reconciler.providers.site.models import MasterData, Subdomain
+from reconciler.providers.site.models import CONSENT_PHOTO, CONSENT_TITLE, MasterData, Subdomain
 from reconciler.providers.site.resources import LOGO, database_id, live_settings
 
 REGISTRATION_FIELDS = (
@@ -124,8 +124,8 @@ def update_clinics(
                 provider = providers[code]
                 provider.update(title=person.Title, text=person.Info)
                 provider["consent"] = {
-                    "photo": 1 in person.ClinicianPersonalDataConsents,
-                    "title": 2 in person.ClinicianPersonalDataConsents,
+                    "photo": CONSENT_PHOTO in person.ClinicianPersonalDataConsents,
+                    "title": CONSENT_TITLE in person.ClinicianPersonalDataConsents,
                 }
                 photo = _image(person.ProfileImage, out, f"provider-{code}")
                 if photo:

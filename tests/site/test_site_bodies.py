@@ -37,7 +37,7 @@ class Target:
 
 @pytest.fixture
 def targets(account: SiteAccount) -> dict[tuple[str, str], Target]:
-    token = account.backend.token()
+    token = account.backend.token().reveal()
     values = {
         "OpusDatabaseID": str(account.database_id),
         "ChallengeId": "0" * 32,

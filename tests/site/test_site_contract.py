@@ -61,7 +61,7 @@ def credentials(site: BackgroundSite, pki: Pki) -> Iterator[Credentials]:
             seed(backend, uuid.uuid4())
         made.append((backend, key, subdomain))
     (fuzzed, key, _), (seeded_backend, _, public) = made
-    yield Credentials(site.url, key, fuzzed.token(), f"{public}.localhost")
+    yield Credentials(site.url, key, fuzzed.token().reveal(), f"{public}.localhost")
     fuzzed.close()
     seeded_backend.close()
 

@@ -120,7 +120,7 @@ class BackendClient:
                 body = {"AccountId": str(self.account_id()), "Thumbprint": self._thumbprint()}
                 token = str(self._keyed("POST", "/token", body).json()["Token"])
                 try:
-                    self._token = Secret("the backend token", f"Bearer {token}")
+                    self._token = Secret("the backend token", token)
                 except SecretProblem:
                     raise SiteRejected(
                         "the booking site sent a backend token that cannot be used",
@@ -147,7 +147,7 @@ class BackendClient:
                     BACKEND + path,
                     json_body=body,
                     params=params,
-                    headers={**(headers or {}), "Authorization": token},
+                    headers={**(headers or {}), "Authorization": token.prefixed("Bearer ")},
                 )
             except AccountKeyRejected as e:
                 if e.code not in _TOKEN_PROBLEMS or attempt == 2:

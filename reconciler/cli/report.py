@@ -40,14 +40,25 @@ def problem_line(problem: Problem, *, with_severity: bool, color: bool) -> str:
 
 
 def github_line(problem: Problem) -> str:
+    """A GitHub Actions workflow command. Property values and the message are escaped as
+    GitHub documents, so that a file name holding ',' or '::' cannot add properties."""
     level = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}[
         problem.severity
     ]
-    props = f"title=reconciler {problem.code}"
+    props = {"title": f"reconciler {problem.code}"}
     if problem.mark:
-        props = f"file={problem.mark.file},line={problem.mark.line},col={problem.mark.col},{props}"
-    message = problem.message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-    return f"::{level} {props}::{message}"
+        mark = problem.mark
+        props = {"file": mark.file, "line": str(mark.line), "col": str(mark.col), **props}
+    shown = ",".join(f"{name}={_github_property(value)}" for name, value in props.items())
+    return f"::{level} {shown}::{_github_data(problem.message)}"
+
+
+def _github_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _github_property(text: str) -> str:
+    return _github_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
 def emit_problems(problems: list[Problem], fmt: str, *, with_severity: bool) -> None:

@@ -469,6 +469,28 @@ MODEL_CASES = [
         "booking_url",
         "patient_first_name",
     ),
+    *(
+        model_case(
+            f"sms-malformed-merge-field-{name}",
+            '        booked: "Time hos {{clinic_name}} {{date}} kl. {{time}}."\n',
+            f'        booked: "Hei {written}, time hos {{{{clinic_name}}}}."\n',
+            "site.sms.booked",
+            f"'{shown}'",
+            "{{patient_first_name}}",
+        )
+        for name, written, shown in (
+            ("unclosed", "{{patient_first_name}", "{{patient_first_name}"),
+            ("unopened", "{patient_first_name}}", "{patient_first_name}}"),
+            ("single-braces", "{patient_first_name}", "{patient_first_name}"),
+        )
+    ),
+    model_case(
+        "sms-unknown-merge-field-with-spaces",
+        '        booked: "Time hos {{clinic_name}} {{date}} kl. {{time}}."\n',
+        '        booked: "Time hos {{ unknown }} {{date}} kl. {{time}}."\n',
+        "site.sms.booked",
+        "unknown merge field {{unknown}}",
+    ),
     model_case(
         "publishing-undeclared-appointment-type",
         '                appointment_types: ["- Undersøkelse"]\n',

@@ -93,7 +93,8 @@ def _template(value: Any) -> str:
         raise ValueError("must be text")
     problems = merge_field_problems(value)
     if problems:
-        raise Invalid(problems[0], "merge-field")
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise Invalid(problems[0] + more, "merge-field")
     return str(value)
 
 

@@ -25,7 +25,7 @@ from reconciler.cli.plan_commands import (
     show_command,
     unlock_command,
 )
-from reconciler.cli.report import one_line, problem_line, use_color
+from reconciler.cli.report import echo, echo_styled, error_line, problem_line, use_color
 from reconciler.cli.site_commands import site_group
 from reconciler.config.values import redact
 from reconciler.errors import ConfigError, ReconcilerError
@@ -77,12 +77,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as e:
         color = use_color(sys.stderr)
         for p in e.problems:
-            click.echo(problem_line(p, with_severity=False, color=color), err=True)
+            echo_styled(problem_line(p, with_severity=False, color=color), err=True)
         _error(e.message, e.hint)
         return 1
     except ReconcilerError as e:
         if debug:
-            traceback.print_exc()
+            echo(traceback.format_exc(), err=True, nl=False)
         _error(e.message, e.hint)
         return 1
     except KeyboardInterrupt:
@@ -90,7 +90,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except Exception as e:  # the last line of defence: a clear line, never a secret
         if debug:
-            traceback.print_exc()
+            echo(traceback.format_exc(), err=True, nl=False)
         # the driver's own words only: a database error's statement and parameters may
         # hold patient data, so they are never shown
         original = getattr(e, "orig", None) or e
@@ -105,5 +105,4 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _error(what: str, todo: str) -> None:
-    label = click.style("error", fg="red", bold=True) if use_color(sys.stderr) else "error"
-    click.echo(one_line(f"{label}: {what}" + (f" — {todo}" if todo else "")), err=True)
+    echo_styled(error_line(what, todo, color=use_color(sys.stderr)), err=True)

@@ -375,12 +375,74 @@ def model_case(
     *expect: str,
     forbid: tuple[str, ...] = (),
     on_new_line: bool = True,
+    at: str | None = None,
 ) -> Case:
     """A case that replaces `old` by `new` in the base; with `on_new_line`, the problem must
-    be reported on `new`'s (first) line."""
+    be reported on `new`'s (first) line, or on the line holding `at`."""
     text = edit(old, new)
-    line = line_of(text, new.strip().splitlines()[0]) if on_new_line else None
+    line = line_of(text, at or new.strip().splitlines()[0]) if on_new_line else None
     return Case(case_id, root(text), line=line, expect=expect, forbid=forbid)
+
+
+SMS = '        booked: "Time hos {{clinic_name}} {{date}} kl. {{time}}."\n'
+SITE_TEXTS = "      sms:\n"
+
+
+def site_text_case(case_id: str, key: str, written: str, *expect: str) -> Case:
+    """`site.texts.<key>` set to `written`, a YAML double-quoted text with escapes."""
+    new = f'      texts:\n        {key}: "{written}"\n' + SITE_TEXTS
+    return model_case(case_id, SITE_TEXTS, new, f"site.texts.{key}", *expect, at=f"{key}:")
+
+
+# Characters that must not reach patients (or a terminal), written as YAML escapes.
+CONTROL_CASES = [
+    site_text_case("site-text-bidi-override", "welcome", r"Velkommen \u202Eneppo\u202C", "U+202E"),
+    site_text_case("site-text-bidi-isolate", "patient_info", r"Ring \u2067ikke\u2069", "U+2067"),
+    site_text_case("site-text-nul", "heading", r"Tannlegene\0", "U+0000"),
+    model_case(
+        "sms-terminal-title-escape",
+        SMS,
+        r'        booked: "Time \e]0;owned\a hos {{clinic_name}}"' + "\n",
+        "site.sms.booked",
+        "U+001B",
+    ),
+    model_case(
+        "sms-c1-csi",
+        SMS,
+        r'        booked: "Time \x9B2J hos {{clinic_name}}"' + "\n",
+        "site.sms.booked",
+        "U+009B",
+    ),
+    model_case(
+        "appointment-type-name-escape",
+        '            "- Undersøkelse":\n',
+        '            "- Undersøkelse":\n              duration: 30\n'
+        + r'            "- Rens\e[2J":'
+        + "\n",
+        "this key",
+        "U+001B",
+        at="- Rens",
+    ),
+    model_case(
+        "provider-title-two-lines",
+        "          HAN:\n",
+        "          HAN:\n" + r'            title: "Tannlege\nSpesialist"' + "\n",
+        "providers.HAN.title",
+        "must be one line",
+        at="title:",
+    ),
+    model_case(
+        "email-subject-two-lines",
+        SITE_TEXTS,
+        "      email:\n        booked:\n"
+        + r'          subject: "Time\nBcc: x@example.org"'
+        + "\n"
+        + SITE_TEXTS,
+        "site.email.booked.subject",
+        "must be one line",
+        at="subject:",
+    ),
+]
 
 
 TWO_CERTIFICATES = edit(
@@ -557,7 +619,7 @@ FILE_CASES = [
     ),
 ]
 
-CASES = YAML_CASES + MODEL_CASES + FILE_CASES
+CASES = YAML_CASES + MODEL_CASES + CONTROL_CASES + FILE_CASES
 
 
 def write_files(directory: Path, files: Mapping[str, str | bytes]) -> None:
@@ -602,9 +664,15 @@ def run_validate(
     )
 
 
+# Never printed raw: ESC, BEL, the C1 CSI, and bidirectional overrides and isolates.
+RAW_CONTROLS = ("\x1b", "\x07", "\x9b", "\u202e", "\u2067")
+
+
 def assert_clean(result: subprocess.CompletedProcess[str], forbid: tuple[str, ...] = ()) -> None:
     output = result.stdout + result.stderr
     assert "Traceback" not in output, output
+    for char in RAW_CONTROLS:
+        assert char not in output, f"{char!r} printed raw:\n{output!r}"
     assert "internal error" not in output, output
     assert "MemoryError" not in output, output
     for value in (*SECRET_VALUES, *forbid):

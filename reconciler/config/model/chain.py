@@ -11,12 +11,15 @@ from reconciler.config.model.base import (
     Dates,
     Days,
     Identifier,
+    LongText,
     Model,
+    ProfileText,
     ProviderCode,
     Text30,
     Text50,
     Text100,
     Text174,
+    WebAddress,
     Window,
     setting,
 )
@@ -147,7 +150,7 @@ class Provider(Model):
     title: Text50 | None = setting(
         None, gui="Tittel", doc="Shown only with the provider's consent.", vendor="Clinician.Title"
     )
-    text: Text100 | None = setting(
+    text: ProfileText | None = setting(
         None, gui="Tekst", doc="The profile text.", vendor="Clinician.Info"
     )
     photo: Photo | None = setting(  # type: ignore[valid-type]
@@ -174,7 +177,7 @@ class Provider(Model):
 
 class ClinicText(Model):
     header: Text100 | None = setting(None, doc="Heading.", vendor="Clinic.ClinicTextHeader")
-    body: str | None = setting(None, doc="Text.", vendor="Clinic.ClinicTextBody", max_length=4000)
+    body: LongText | None = setting(None, doc="Text.", vendor="Clinic.ClinicTextBody")
 
 
 class Clinic(Model):
@@ -213,10 +216,9 @@ class Account(Model):
     country: Literal["NO", "SE", "DK"] = setting(
         "NO", doc="The account's country; Boka Vård is Swedish only.", vendor="OpusDatabase.Culture"
     )
-    site_url: str | None = setting(
+    site_url: WebAddress | None = setting(
         None,
         doc=f"The booking site's API address; https://<subdomain>.{SITE_DOMAIN} when left out.",
-        pattern=r"^https?://[^\s/]+(/[^\s]*)?$",
     )
     certificates: dict[Identifier, Certificate] = setting(
         {}, gui="Velg sertifikat", doc="Client certificates registered, by a name of your choice."

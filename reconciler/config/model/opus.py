@@ -20,6 +20,8 @@ from reconciler.config.model.base import (
     Text150,
     setting,
 )
+from reconciler.config.values import Invalid
+from reconciler.domain.text import control_problem
 
 Owner = Literal["organisation", "company", "provider"]
 
@@ -164,6 +166,10 @@ def _who(value: Any) -> str | list[str]:
         and value
         and all(isinstance(v, str) and 0 < len(v) <= 30 for v in value)
     ):
+        for v in value:
+            problem = control_problem(v)
+            if problem:
+                raise Invalid(f"a name {problem}", "control-character")
         return [str(v) for v in value]
     raise ValueError("must be everyone, or a list of Opus user and group names")
 

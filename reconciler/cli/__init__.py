@@ -94,8 +94,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         # the driver's own words only: a database error's statement and parameters may
         # hold patient data, so they are never shown
         original = getattr(e, "orig", None) or e
-        lines = redact(str(original)).strip().splitlines() or [""]
-        detail = _NATIONAL_ID.sub("(national id)", lines[0])
+        # national ids first: a short secret redacted inside one would hide it from the pattern
+        masked = redact(_NATIONAL_ID.sub("(national id)", str(original)))
+        detail = (masked.strip().splitlines() or [""])[0]
         _error(
             f"internal error: {type(e).__name__}: {detail}",
             "this is a bug; run again with --debug and report the traceback",

@@ -490,6 +490,42 @@ MODEL_CASES = [
         "whole number",
     ),
     model_case(
+        "opus-id-above-sql-server-int",
+        "        opus_id: 1\n",
+        "        opus_id: 2147483648\n",
+        "opus_id",
+        "from 1 to 2,147,483,647",
+    ),
+    model_case(
+        "duration-negative",
+        "              duration: 30\n",
+        "              duration: -30\n",
+        "duration",
+        "from 5 to 600",
+    ),
+    model_case(
+        "duration-above-range",
+        "              duration: 30\n",
+        "              duration: 99999999999\n",
+        "duration",
+        "from 5 to 600",
+    ),
+    model_case(
+        "appointment-type-name-longer-than-its-column",
+        '            "- Undersøkelse":\n',
+        '            "- Undersøkelse":\n              duration: 30\n'
+        '            "- Undersøkelse og tannrens med fluor":\n',
+        "this key is longer than 30 characters",
+        at="fluor",
+    ),
+    model_case(
+        "category-longer-than-its-column",
+        "              category: Undersøkelse\n",
+        "              category: " + "Kategori " * 6 + "\n",
+        "category",
+        "longer than 50 characters",
+    ),
+    model_case(
         "secret-env-missing",
         "    key: ${env:RECON_TEST_ACCOUNT_KEY}\n",
         "    key: ${env:" + MISSING_VARIABLE + "}\n",

@@ -17,6 +17,7 @@ from pydantic import (
 )
 
 from reconciler.config.values import Invalid
+from reconciler.domain import opus_limits as limits
 from reconciler.domain.templates import merge_field_problems
 from reconciler.domain.text import control_problem
 from reconciler.domain.times import DAY_NAMES, DateSpan, TimeWindow, Weekday, parse_days
@@ -62,9 +63,14 @@ Identifier = Annotated[
 
 ProviderCode = Annotated[
     str,
-    StringConstraints(pattern=r"^[A-Za-z0-9ÆØÅæøå][A-Za-z0-9ÆØÅæøå_.-]{0,15}$"),
+    StringConstraints(
+        pattern=rf"^[A-Za-z0-9ÆØÅæøå][A-Za-z0-9ÆØÅæøå_.-]{{0,{limits.PROVIDER_CODE - 1}}}$"
+    ),
 ]
 """A provider's code (signature) in Opus, e.g. HAN."""
+
+OpusId = Annotated[int, Field(ge=1, le=limits.INT_MAX)]
+"""An id in the Opus database: a SQL Server int."""
 
 HexColor = Annotated[str, StringConstraints(pattern=r"^#[0-9A-Fa-f]{6}$")]
 
@@ -98,6 +104,19 @@ Text174 = text(174)
 Text300 = text(300)
 LongText = text(4000, lines=True)
 Script = text(64 * 1024, lines=True)
+# Text written to an Opus column: at most as long as the column.
+AppointmentTypeName = text(limits.APPOINTMENT_TYPE_NAME)
+PreblockTypeName = text(limits.PREBLOCK_TYPE_NAME)
+ListName = text(limits.LIST_NAME)
+Category = text(limits.CATEGORY)
+Description = text(limits.DESCRIPTION)
+ResourceLetters = text(limits.RESOURCE)
+BookText = text(limits.BOOK_TEXT)
+PreblockText = text(limits.PREBLOCK_TYPE_TEXT)
+PreblockCode = text(limits.PREBLOCK_TYPE_CODE)
+Name = text(limits.NAME)
+Title = text(limits.TITLE)
+
 EmailAddress = text(300, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 WebAddress = text(300, pattern=r"^https?://[^\s/]+(/[^\s]*)?$")
 ProfileText = text(100, lines=True)

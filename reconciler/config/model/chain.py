@@ -8,17 +8,20 @@ from typing import Any, Literal
 from pydantic import ValidationInfo, field_validator, model_validator
 
 from reconciler.config.model.base import (
+    AppointmentTypeName,
     Dates,
     Days,
     Identifier,
     LongText,
     Model,
+    Name,
+    OpusId,
+    PreblockTypeName,
     ProfileText,
     ProviderCode,
-    Text30,
     Text50,
     Text100,
-    Text174,
+    Title,
     WebAddress,
     Window,
     setting,
@@ -127,12 +130,12 @@ class PublishingRule(Model):
     horizon_days: int = setting(
         56, doc="How many days ahead, counting from today, time is published.", ge=1, le=366
     )
-    preblock_type: Text30 | None = setting(
+    preblock_type: PreblockTypeName | None = setting(
         None,
         gui="Legg til preblokkering",
         doc="The Internet preblock type to place; may be left out when the database has one.",
     )
-    appointment_types: list[Text30] | None = setting(
+    appointment_types: list[AppointmentTypeName] | None = setting(
         None, doc="Appointment types offered in this time; all e-booking types when left out."
     )
     dates_off: list[Dates] = setting(
@@ -146,8 +149,8 @@ class Provider(Model):
     """A selected provider (Valgte behandlere): only they can publish. The key is the
     provider's code in Opus; their order in the file is the display order."""
 
-    name: Text174 | None = setting(None, doc="The provider's name, for readers of the config.")
-    title: Text50 | None = setting(
+    name: Name | None = setting(None, doc="The provider's name, for readers of the config.")
+    title: Title | None = setting(
         None, gui="Tittel", doc="Shown only with the provider's consent.", vendor="Clinician.Title"
     )
     text: ProfileText | None = setting(
@@ -183,11 +186,11 @@ class ClinicText(Model):
 class Clinic(Model):
     """A clinic that publishes. Clinics show in the order they appear in the config."""
 
-    opus_id: int = setting(doc="The clinic's id in the Opus database.", ge=1)
+    opus_id: OpusId = setting(doc="The clinic's id in the Opus database.")
     database: Identifier | None = setting(
         None, gui="Velg database", doc="Which of the account's databases; may be left out if one."
     )
-    name: Text174 | None = setting(None, doc="The clinic's name, for readers of the config.")
+    name: Name | None = setting(None, doc="The clinic's name, for readers of the config.")
     group: Text50 | None = setting(
         None,
         gui="Gruppe",

@@ -10,6 +10,7 @@ from typing import Final
 from pydantic import BaseModel, ValidationError
 
 from reconciler.config.diagnostics import problems_from
+from reconciler.config.duplicates import duplicate_problems
 from reconciler.config.loader import Path_, Tree, load_tree, locate, mark_of, to_data
 from reconciler.config.model import Account, Clinic, Config, Database, Provider
 from reconciler.config.references import reference_problems
@@ -75,6 +76,7 @@ def _load(path: str | os.PathLike[str], resolve_secrets: bool) -> LoadedConfig:
         raise ConfigError(_first_per_place(problems)) from None
     loaded = LoadedConfig(config, tree)
     problems += reference_problems(loaded)
+    problems += duplicate_problems(loaded)
     if problems:
         raise ConfigError(_first_per_place(problems))
     return loaded

@@ -608,6 +608,54 @@ MODEL_CASES = [
     ),
 ]
 
+# --- one row in Opus ------------------------------------------------------------------------
+
+SECOND_CLINIC = """\
+      sentrum:
+        opus_id: 2
+        providers:
+          HAN:
+            publishing:
+              - days: [fri]
+                hours: ["08:00-11:30"]
+"""
+TWO_CLINICS = BASE + SECOND_CLINIC
+CASE_CODES = edit("          HAN:\n", "          han: {}\n          HAN:\n")
+CASE_TYPES = edit(
+    '            "- Undersøkelse":\n',
+    '            "- UNDERSØKELSE":\n              duration: 30\n            "- Undersøkelse":\n',
+)
+
+DUPLICATE_CASES = [
+    Case(
+        "provider-selected-in-two-clinics",
+        root(TWO_CLINICS),
+        line=line_of(TWO_CLINICS, "  HAN:\n            publishing:\n              - days: [fri]"),
+        expect=(
+            "provider 'HAN' is also selected in clinic 'storgata'",
+            f"first at reconciler.yaml:{line_of(TWO_CLINICS, 'HAN:')}:",
+        ),
+    ),
+    Case(
+        "provider-codes-differing-in-case",
+        root(CASE_CODES),
+        line=line_of(CASE_CODES, "HAN:"),
+        expect=(
+            "'HAN' and 'han' are one provider to Opus",
+            f"first at reconciler.yaml:{line_of(CASE_CODES, 'han:')}:",
+        ),
+    ),
+    Case(
+        "appointment-type-names-differing-in-case",
+        root(CASE_TYPES),
+        line=line_of(CASE_TYPES, '"- Undersøkelse":'),
+        expect=(
+            "'- Undersøkelse' and '- UNDERSØKELSE' are one appointment type to Opus",
+            f"first at reconciler.yaml:{line_of(CASE_TYPES, '- UNDERSØKELSE')}:",
+        ),
+    ),
+]
+
 # --- files and includes --------------------------------------------------------------------
 
 INCLUDE_SITE = edit("    site:\n", "    site:\n      include: site-extra.yaml\n")
@@ -655,7 +703,7 @@ FILE_CASES = [
     ),
 ]
 
-CASES = YAML_CASES + MODEL_CASES + CONTROL_CASES + FILE_CASES
+CASES = YAML_CASES + MODEL_CASES + CONTROL_CASES + DUPLICATE_CASES + FILE_CASES
 
 
 def write_files(directory: Path, files: Mapping[str, str | bytes]) -> None:

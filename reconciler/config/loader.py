@@ -4,7 +4,8 @@ Rules (the README's "Chains" section says the same):
 
 - `include: path` or `include: [path, glob, …]` may stand in any mapping. Paths are relative
   to the file that names them; globs expand in sorted order. The included files' mappings are
-  merged in order, then the including mapping's own keys on top.
+  merged in order, then the including mapping's own keys on top. Included files lie inside
+  the config directory, and globs are bounded (see include_paths.py).
 - Merging is deep for mappings (key by key; new keys are appended, so order is kept); a list or
   a plain value replaces what it overrides; `null` (or an empty value) drops the key, so the
   model's default applies.
@@ -18,13 +19,13 @@ Every node keeps its Mark, so the effective tree still says which line set each 
 from __future__ import annotations
 
 import difflib
-import glob
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
+from reconciler.config.include_paths import IncludeRefused, include_files
 from reconciler.config.values import Ref, Text
 from reconciler.config.yaml12 import MAX_DEPTH, Budget, Node, YamlProblems, parse, read_text
 from reconciler.errors import ConfigError, Mark, Problem, ReconcilerError
@@ -82,7 +83,7 @@ def load_tree(path: str | os.PathLike[str]) -> Tree:
     """Read, include and merge. Raises ConfigError with every problem found when content
     is missing; problems that leave the tree whole are kept in `Tree.problems`."""
     root_file = find_root_file(path)
-    reader = _Reader()
+    reader = _Reader(root_file.resolve().parent)
     root = reader.read_file(root_file.resolve(), (), None)
     if reader.problems:
         raise ConfigError(reader.problems + reader.soft)
@@ -111,7 +112,8 @@ class _Reader:
     """Reads files and expands includes. `problems` leave content missing, so validation
     cannot go on; `soft` problems leave every value in place, and it can."""
 
-    def __init__(self) -> None:
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory  # the config directory: includes stay inside it
         self.problems: list[Problem] = []
         self.soft: list[Problem] = []
         self.files: list[str] = []
@@ -196,31 +198,13 @@ class _Reader:
                     Problem(entry.mark, "include takes a file path or a list of paths", "include")
                 )
                 continue
-            pattern = path.parent / entry.value
-            if glob.has_magic(entry.value):
-                matches = sorted(Path(p) for p in glob.glob(str(pattern), recursive=True))
-                matches = [m for m in matches if m.is_file()]
-                if not matches:
-                    self.problems.append(
-                        Problem(
-                            entry.mark,
-                            f"include pattern '{entry.value}' matches no file",
-                            "include",
-                        )
-                    )
-                for m in matches:
-                    yield m.resolve(), entry.mark
-            elif not pattern.is_file():
-                self.problems.append(
-                    Problem(
-                        entry.mark,
-                        f"included file {display_path(pattern)} does not exist "
-                        "(paths are relative to the including file)",
-                        "include",
-                    )
-                )
-            else:
-                yield pattern.resolve(), entry.mark
+            try:
+                files = include_files(entry.value, path, self.directory)
+            except IncludeRefused as e:
+                self.problems.append(Problem(entry.mark, str(e), "include"))
+                continue
+            for file in files:
+                yield file, entry.mark
 
 
 def _drop_version(node: Node, problems: list[Problem]) -> Node:

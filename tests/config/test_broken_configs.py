@@ -108,6 +108,8 @@ class Case:
     memory: bool = False
     # a file the config must not manage to create (unsafe tags)
     marker: str | None = None
+    # symlinks to make: (name, target), relative to the directory of the config files
+    links: tuple[tuple[str, str], ...] = ()
 
 
 def root(text: str | bytes) -> dict[str, str | bytes]:
@@ -703,10 +705,67 @@ FILE_CASES = [
     ),
 ]
 
-CASES = YAML_CASES + MODEL_CASES + CONTROL_CASES + DUPLICATE_CASES + FILE_CASES
+# A recursive glob over a tree whose symlinks lead back into it (and out of it): the walk
+# must end, finding each real file once. One of them is broken, so that the run fails with a
+# problem placed in it.
+CLINICS_GLOB = edit("    clinics:\n", "    clinics:\n      include: 'clinics/**/*.yaml'\n")
+GLOB_LOOP = Case(
+    "include-glob-through-symlink-loops",
+    {
+        ROOT: CLINICS_GLOB,
+        "clinics/nord.yaml": "nord:\n  opus_id: 2\n",
+        "clinics/vest/bergen.yaml": "bergen:\n  opus_id: two\n",
+    },
+    where=r"clinics/vest/bergen\.yaml:2:12: ",
+    expect=("must be a whole number",),
+    memory=True,
+    links=(
+        ("clinics/self", "."),
+        ("clinics/vest/up", ".."),
+        ("clinics/vest/top", "../.."),
+        ("clinics/vest/out", "/"),
+    ),
+)
+OUTSIDE_SITE = edit("    site:\n", "    site:\n      include: ../shared/site.yaml\n")
+INCLUDE_SITE_LINK = edit("    site:\n", "    site:\n      include: site-extra.yaml\n")
+OUTSIDE_CASES = [
+    Case(
+        "include-parent-directory",
+        {"config/reconciler.yaml": OUTSIDE_SITE, "shared/site.yaml": "texts: {heading: Hei}\n"},
+        target="config",
+        line=line_of(OUTSIDE_SITE, "include:"),
+        expect=("include '../shared/site.yaml' reaches", "outside the config directory"),
+    ),
+    Case(
+        "include-absolute-path",
+        root(edit("    site:\n", "    site:\n      include: /etc/passwd\n")),
+        line=line_of(edit("    site:\n", "    site:\n      include: /etc/passwd\n"), "include:"),
+        expect=("is an absolute path",),
+        forbid=("root:",),
+    ),
+    Case(
+        "include-symlink-out",
+        {"config/reconciler.yaml": INCLUDE_SITE_LINK, "elsewhere.yaml": "texts: {}\n"},
+        target="config",
+        line=line_of(INCLUDE_SITE_LINK, "include:"),
+        expect=("through a symlink, outside the config directory",),
+        links=(("config/site-extra.yaml", "../elsewhere.yaml"),),
+    ),
+]
+
+CASES = (
+    YAML_CASES
+    + MODEL_CASES
+    + CONTROL_CASES
+    + DUPLICATE_CASES
+    + FILE_CASES
+    + [GLOB_LOOP, *OUTSIDE_CASES]
+)
 
 
-def write_files(directory: Path, files: Mapping[str, str | bytes]) -> None:
+def write_files(
+    directory: Path, files: Mapping[str, str | bytes], links: tuple[tuple[str, str], ...] = ()
+) -> None:
     for name, content in files.items():
         path = directory / name
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -714,6 +773,9 @@ def write_files(directory: Path, files: Mapping[str, str | bytes]) -> None:
             path.write_bytes(content)
         else:
             path.write_text(content, encoding="utf-8")
+    for name, target in links:
+        (directory / name).parent.mkdir(parents=True, exist_ok=True)
+        (directory / name).symlink_to(target)
 
 
 def limit_memory() -> None:
@@ -765,7 +827,7 @@ def assert_clean(result: subprocess.CompletedProcess[str], forbid: tuple[str, ..
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_broken_config_is_reported(tmp_path: Path, case: Case) -> None:
-    write_files(tmp_path, case.files)
+    write_files(tmp_path, case.files, case.links)
 
     result = run_validate(tmp_path, tmp_path / case.target, memory=case.memory)
 
@@ -839,7 +901,7 @@ LOCATED = [c for c in CASES if c.located]
 def test_json_output_for_every_located_case(tmp_path: Path, case: Case) -> None:
     """The same corpus with --format json: one JSON document on stdout, each problem placed
     in a file that exists."""
-    write_files(tmp_path, case.files)
+    write_files(tmp_path, case.files, case.links)
 
     result = run_validate(tmp_path, tmp_path / case.target, "--format", "json", memory=case.memory)
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from support import BASE, WriteConfig
+from support import BASE, REPO, WriteConfig
 
-from reconciler.config import load_config
+from reconciler.config import include_paths, load_config
 from reconciler.config.loader import load_tree, merge, to_data
 from reconciler.config.values import Text
 from reconciler.config.yaml12 import parse
@@ -222,3 +222,105 @@ def test_nesting_is_bounded_across_includes(write_config: WriteConfig) -> None:
     with pytest.raises(ConfigError) as info:
         load_config(directory)
     assert any("nests deeper than 64 levels" in m for m in messages(info.value))
+
+
+def load_problems(directory: Path) -> list[str]:
+    with pytest.raises(ConfigError) as info:
+        load_config(directory)
+    return messages(info.value)
+
+
+def test_includes_may_not_leave_the_config_directory(
+    write_config: WriteConfig, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    outside = tmp_path / "outside.yaml"
+    outside.write_text("texts: {heading: Hei}\n", encoding="utf-8")
+    directory = write_config(
+        BASE.replace(
+            "    clinics:\n",
+            "    site:\n"
+            f"      include: [../outside.yaml, {outside}, '../*.yaml', linked.yaml, 'parts/*']\n"
+            "    clinics:\n",
+        )
+    )
+    (directory / "linked.yaml").symlink_to(outside)
+    (directory / "parts").symlink_to(tmp_path)
+    monkeypatch.chdir(directory)
+    located = load_problems(directory)
+    assert all(p.startswith("reconciler.yaml:16:") for p in located), located
+    problems = [p.split(": ", 1)[1] for p in located]
+    inside = "included files must lie inside the directory that holds reconciler.yaml"
+    assert problems == [
+        f"include '../outside.yaml' reaches {outside}, outside the config directory; " + inside,
+        f"include '{outside}' is an absolute path; include paths are relative to the "
+        "including file and stay inside the config directory",
+        f"include pattern '../*.yaml' starts outside the config directory; {inside}",
+        f"include 'linked.yaml' reaches {outside} through a symlink, outside the config "
+        f"directory; {inside}",
+        f"include pattern 'parts/*' starts outside the config directory; {inside}",
+    ]
+
+
+def test_includes_may_go_up_and_through_symlinks_that_stay_inside(
+    write_config: WriteConfig,
+) -> None:
+    directory = write_config(
+        BASE.replace("    clinics:\n", "    site: {include: shared/site.yaml}\n    clinics:\n"),
+        shared__texts_yaml="texts: {heading: Hei}\n",
+        shared__site_yaml="include: ../common/link.yaml\n",
+    )
+    (directory / "common").mkdir()
+    (directory / "common" / "link.yaml").symlink_to(directory / "shared" / "texts.yaml")
+    loaded = load_config(directory)
+    assert loaded.config.accounts["clinic"].site.texts.heading == "Hei"
+
+
+def clinic_file(name: str, opus_id: int) -> str:
+    return f"{name}:\n  opus_id: {opus_id}\n"
+
+
+def test_recursive_globs_do_not_follow_symlinked_directories(write_config: WriteConfig) -> None:
+    directory = write_config(
+        BASE.replace("      sentrum:\n", "      include: 'clinics/**/*.yaml'\n      sentrum:\n"),
+        clinics__nord_yaml=clinic_file("nord", 2),
+        clinics__vest__bergen_yaml=clinic_file("bergen", 3),
+        clinics__dot__skjult__x_yaml=clinic_file("skjult", 4),
+    )
+    (directory / "clinics" / "dot").rename(directory / "clinics" / ".dot")
+    (directory / "clinics" / "loop").symlink_to(directory / "clinics")
+    (directory / "clinics" / "vest" / "up").symlink_to(directory)
+    loaded = load_config(directory)
+    assert list(loaded.config.accounts["clinic"].clinics) == ["nord", "bergen", "sentrum"]
+
+
+@pytest.mark.parametrize(
+    ("bound", "value", "expected"),
+    [
+        ("MAX_GLOB_DEPTH", 2, "goes more than 2 directories deep; name the directories to include"),
+        ("MAX_GLOB_ENTRIES", 3, "looks through more than 3 directory entries; narrow it"),
+    ],
+)
+def test_recursive_globs_are_bounded(
+    write_config: WriteConfig,
+    monkeypatch: pytest.MonkeyPatch,
+    bound: str,
+    value: int,
+    expected: str,
+) -> None:
+    monkeypatch.setattr(include_paths, bound, value)
+    directory = write_config(
+        BASE.replace("      sentrum:\n", "      include: 'clinics/**/*.yaml'\n      sentrum:\n"),
+        clinics__a__b__c__d_yaml=clinic_file("d", 2),
+        clinics__e_yaml=clinic_file("e", 3),
+        clinics__f_yaml=clinic_file("f", 4),
+    )
+    [problem] = load_problems(directory)
+    assert problem.endswith(
+        f"reconciler.yaml:16:16: include pattern 'clinics/**/*.yaml' {expected}"
+    )
+
+
+def test_the_readme_states_the_glob_bounds() -> None:
+    readme = " ".join((REPO / "README.md").read_text(encoding="utf-8").split())
+    assert f"more than {include_paths.MAX_GLOB_DEPTH} directories deep" in readme
+    assert f"more than {include_paths.MAX_GLOB_ENTRIES:,} entries" in readme

@@ -14,6 +14,10 @@ Rules (the README's "Chains" section says the same):
   Each object is its defaults, nearest last, with its own keys on top.
 
 Every node keeps its Mark, so the effective tree still says which line set each value.
+
+The value budget the reader counts the files against (yaml12.MAX_NODES, aliases expanded)
+also pays for what defaults add: a block applied to every provider adds its values to each,
+and a config that grows past the budget that way stops at the block, not in the validator.
 """
 
 from __future__ import annotations
@@ -27,7 +31,15 @@ from typing import Any, Final
 
 from reconciler.config.include_paths import IncludeRefused, include_files
 from reconciler.config.values import Ref, Text
-from reconciler.config.yaml12 import MAX_DEPTH, Budget, Node, YamlProblems, parse, read_text
+from reconciler.config.yaml12 import (
+    MAX_DEPTH,
+    MAX_NODES,
+    Budget,
+    Node,
+    YamlProblems,
+    parse,
+    read_text,
+)
 from reconciler.errors import ConfigError, Mark, Problem, ReconcilerError
 
 ROOT_FILE: Final = "reconciler.yaml"
@@ -99,7 +111,10 @@ def load_tree(path: str | os.PathLike[str]) -> Tree:
     if not isinstance(root.value, dict):
         raise ConfigError([Problem(root.mark, _not_mapping("the top level", root))])
     tree = Tree(root, root, reader.files, problems=reader.soft)
-    tree.root = _apply_defaults(root, tree, tree.problems)
+    try:
+        tree.root = _apply_defaults(root, tree, tree.problems, reader.budget)
+    except OverBudget as e:
+        raise ConfigError([*tree.problems, e.problem]) from None
     return tree
 
 
@@ -165,13 +180,15 @@ class _Reader:
             items = [self.expand(item, path, chain, at + 1) for item in node.value]
             if all(a is b for a, b in zip(items, node.value, strict=True)):
                 return node
-            return Node(items, node.mark, size=node.size)
+            return _sequence(items, node.mark)
         if not isinstance(node.value, dict):
             return node
         children = {
             k: self.expand(v, path, chain, at + 1) for k, v in node.value.items() if k != "include"
         }
-        own = Node(children, node.mark, {k: m for k, m in node.key_marks.items() if k != "include"})
+        own = _mapping(
+            children, node.mark, {k: m for k, m in node.key_marks.items() if k != "include"}
+        )
         if "include" not in node.value:
             if all(children[k] is node.value[k] for k in children):
                 return node
@@ -229,14 +246,14 @@ def merge(base: Node, over: Node) -> Node:
     for key, child in over.value.items():
         value[key] = merge(value[key], child) if key in value else child
         marks[key] = over.key_marks[key]
-    return Node(value, over.mark, marks)
+    return _mapping(value, over.mark, marks)
 
 
 def _without(node: Node, key: str) -> Node:
     assert isinstance(node.value, dict)
     if key not in node.value:
         return node
-    return Node(
+    return _mapping(
         {k: v for k, v in node.value.items() if k != key},
         node.mark,
         {k: m for k, m in node.key_marks.items() if k != key},
@@ -245,13 +262,41 @@ def _without(node: Node, key: str) -> Node:
 
 def _with(node: Node, key: str, child: Node) -> Node:
     assert isinstance(node.value, dict)
-    return Node({**node.value, key: child}, node.mark, dict(node.key_marks))
+    return _mapping({**node.value, key: child}, node.mark, dict(node.key_marks))
+
+
+def _mapping(value: dict[str, Node], mark: Mark, key_marks: dict[str, Mark]) -> Node:
+    """A new mapping node, with its size and height counted from its keys and children as
+    the reader counts them, so that the values of the tree as expanded can be budgeted."""
+    size, height = 1, 1
+    for child in value.values():
+        size += 1 + child.size
+        if child.height >= height:
+            height = child.height + 1
+    return Node(value, mark, key_marks, size=size, height=height)
+
+
+def _sequence(items: list[Node], mark: Mark) -> Node:
+    size = 1 + sum(item.size for item in items)
+    height = 1 + max((item.height for item in items), default=0)
+    return Node(items, mark, size=size, height=height)
+
+
+class OverBudget(Exception):
+    """The config, as expanded by its defaults, holds more values than the budget."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.message)
+        self.problem = problem
 
 
 class _Defaults:
-    """The default blocks in force at one level, by the level they apply to."""
+    """The default blocks in force at one level, by the level they apply to, each with the
+    place of the nearest `defaults.<level>` that set it. Every value a block adds to an
+    object is taken from the budget the reader counted the files against."""
 
-    def __init__(self, blocks: dict[str, Node] | None = None) -> None:
+    def __init__(self, budget: Budget, blocks: dict[str, tuple[Node, Mark]] | None = None):
+        self.budget = budget
         self.blocks = blocks or {}
 
     def nested(
@@ -279,12 +324,27 @@ class _Defaults:
                 problems.append(Problem(block.mark, _not_mapping(f"defaults.{name}", block)))
                 continue
             tree.defaults.append(((*path, "defaults", name), name, block))
-            blocks[name] = merge(blocks[name], block) if name in blocks else block
-        return _Defaults(blocks)
+            merged = merge(blocks[name][0], block) if name in blocks else block
+            blocks[name] = (merged, spec.key_marks[name])
+        return _Defaults(self.budget, blocks)
 
     def apply(self, level: str, node: Node) -> Node:
-        block = self.blocks.get(level)
-        return node if block is None else merge(block, node)
+        if level not in self.blocks:
+            return node
+        block, mark = self.blocks[level]
+        merged = merge(block, node)
+        self.budget.left -= merged.size - node.size
+        if self.budget.left < 0:
+            raise OverBudget(
+                Problem(
+                    mark,
+                    f"the config holds more than {MAX_NODES:,} values once defaults are "
+                    f"applied: this defaults.{level} block adds up to {block.size - 1} values "
+                    f"to every {level} below it; that is far beyond any real config",
+                    "too-large",
+                )
+            )
+        return merged
 
 
 def _unknown_level(name: str, allowed: tuple[str, ...]) -> str:
@@ -301,8 +361,8 @@ def _mapping_children(node: Node, key: str) -> dict[str, Node] | None:
     return child.value
 
 
-def _apply_defaults(root: Node, tree: Tree, problems: list[Problem]) -> Node:
-    top = _Defaults().nested(root, "root", (), tree, problems)
+def _apply_defaults(root: Node, tree: Tree, problems: list[Problem], budget: Budget) -> Node:
+    top = _Defaults(budget).nested(root, "root", (), tree, problems)
     root = _without(root, "defaults")
 
     def account(name: str, node: Node) -> Node:
@@ -329,7 +389,7 @@ def _map_children(node: Node, key: str, fn: Callable[[str, Node], Node]) -> Node
     assert isinstance(node.value, dict)
     original = node.value[key]
     mapped = {k: fn(k, v) if isinstance(v.value, dict) else v for k, v in children.items()}
-    return _with(node, key, Node(mapped, original.mark, dict(original.key_marks)))
+    return _with(node, key, _mapping(mapped, original.mark, dict(original.key_marks)))
 
 
 def to_data(node: Node) -> Any:

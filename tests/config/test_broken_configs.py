@@ -207,6 +207,30 @@ INCLUDE_FANOUT = {
     "part.yaml": FANOUT_PART,
 }
 
+# 200,000 providers of one value each are within the value budget as written; a clinic's
+# defaults.provider block multiplies each by thirty (1.5 GB once validated).
+DEFAULTS_BLOCK = """\
+        defaults:
+          provider:
+            title: Tannlege
+            consent: {photo: false, title: true}
+            working_hours:
+              - {days: [mon-fri], hours: ["08:00-12:00", "12:30-16:00"]}
+            publishing:
+              - days: [mon-thu]
+                hours: ["08:00-11:30"]
+                appointment_types: ["- Undersøkelse"]
+                dates_off: ["2026-12-24..2027-01-01"]
+"""
+DEFAULTS_BOMB_ROOT = edit(
+    "        opus_id: 1\n        providers:\n",
+    "        opus_id: 1\n" + DEFAULTS_BLOCK + "        providers:\n          include: many.yaml\n",
+)
+DEFAULTS_BOMB = {
+    ROOT: DEFAULTS_BOMB_ROOT,
+    "many.yaml": "".join(f"P{i}: {{}}\n" for i in range(200_000)),
+}
+
 DEEP_NESTING = "version: 1\nnested: " + "[" * 100_000 + "\n"
 
 
@@ -315,6 +339,13 @@ YAML_CASES = [
         "include-repeated-by-aliases",
         INCLUDE_FANOUT,
         where=r"(part|reconciler)\.yaml:\d+:\d+: ",
+        memory=True,
+    ),
+    Case(
+        "defaults-multiplied-by-200k-providers",
+        DEFAULTS_BOMB,
+        line=line_of(DEFAULTS_BOMB_ROOT, "          provider:"),
+        expect=("more than 500,000 values once defaults are applied", "defaults.provider"),
         memory=True,
     ),
     Case("nesting-100k-brackets", root(DEEP_NESTING), expect=("nesting",), memory=True),

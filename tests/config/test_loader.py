@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from support import BASE, REPO, WriteConfig
 
-from reconciler.config import include_paths, load_config
+from reconciler.config import include_paths, load_config, loader
 from reconciler.config.loader import load_tree, merge, to_data
 from reconciler.config.values import Text
-from reconciler.config.yaml12 import parse
+from reconciler.config.yaml12 import Budget, parse
 from reconciler.errors import ConfigError, ReconcilerError
 
 
@@ -324,3 +324,36 @@ def test_the_readme_states_the_glob_bounds() -> None:
     readme = " ".join((REPO / "README.md").read_text(encoding="utf-8").split())
     assert f"more than {include_paths.MAX_GLOB_DEPTH} directories deep" in readme
     assert f"more than {include_paths.MAX_GLOB_ENTRIES:,} entries" in readme
+
+
+def test_merged_trees_count_their_values_as_if_written_out() -> None:
+    base = parse("a: {x: 1, y: [1, 2]}\nb: 1\n", "base")
+    over = parse("a: {y: [3], z: {deep: [1]}}\nc: 3\n", "over")
+    written = parse("a: {x: 1, y: [3], z: {deep: [1]}}\nb: 1\nc: 3\n", "written")
+    assert base is not None and over is not None and written is not None
+    merged = merge(base, over)
+    assert (merged.size, merged.height) == (written.size, written.height)
+
+
+PROVIDERS = "".join(f"P{i}: {{}}\n" for i in range(100))
+
+
+@pytest.mark.parametrize("level", ["root", "clinic"])
+def test_the_value_budget_counts_what_defaults_add(
+    write_config: WriteConfig, monkeypatch: pytest.MonkeyPatch, level: str
+) -> None:
+    block = "provider: {title: Tannlege, consent: {title: true}}"
+    root = BASE.replace("          HAN:", "          include: many.yaml\n          HAN:")
+    directory = write_config(root, many_yaml=PROVIDERS)
+    parsed = load_tree(directory).root.size
+    monkeypatch.setattr(loader, "Budget", lambda: Budget(left=parsed + 100))
+    load_config(directory)  # 100 values to spare: valid
+    if level == "root":
+        root = root.replace("accounts:\n", f"defaults:\n  {block}\naccounts:\n")
+    else:
+        root = root.replace(
+            "        providers:\n", f"        defaults:\n          {block}\n        providers:\n"
+        )
+    [problem] = load_problems(write_config(root, many_yaml=PROVIDERS))
+    assert "more than 500,000 values once defaults are applied" in problem
+    assert "this defaults.provider block adds up to 6 values to every provider" in problem

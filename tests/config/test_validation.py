@@ -21,6 +21,11 @@ def problems_of(directory: Path, **kwargs: bool) -> list[str]:
     ]
 
 
+def test_a_long_type_not_offered_for_e_booking_is_valid(write_config: WriteConfig) -> None:
+    text = BASE.replace("duration: 30,", "duration: 540, use_in_ebooking: false,")
+    load_config(write_config(text))
+
+
 def test_the_base_config_is_valid(write_config: WriteConfig) -> None:
     loaded = load_config(write_config())
     account = loaded.config.accounts["clinic"]
@@ -57,6 +62,16 @@ def test_the_base_config_is_valid(write_config: WriteConfig) -> None:
         ("opus_id: 1", "opus_id: 2147483648", "from 1 to 2,147,483,647 [less-than-equal]"),
         ("duration: 30", "duration: -30", "duration: must be a whole number from 5 to 600"),
         ("duration: 30", "duration: 100000", "duration: must be a whole number from 5 to 600"),
+        (
+            "duration: 30",
+            "duration: 540",
+            "a type offered for e-booking lasts at most 480 minutes on the booking site",
+        ),
+        (
+            "    subdomain: testklinikken",
+            "    subdomain: " + "t" * 51,
+            "the subdomain has 51 characters; the booking site holds at most 50",
+        ),
         (
             "category: Undersøkelse",
             "category: " + "x" * 51,

@@ -32,6 +32,7 @@ from reconciler.config.values import DatabaseUrl, Invalid, Resolvable, SecretRef
 from reconciler.domain.labels import SITE_DOMAIN, subdomain_problem
 
 SUPPORTED_VERSIONS = (1,)
+SITE_SUBDOMAIN_MAX = 50  # the booking site's Subdomain.Name; a DNS label could hold 63
 
 CertificateFile = local_file(64 * 1024, (".p12", ".pfx"))
 Photo = local_file(2 * 1024 * 1024, (".png", ".jpg", ".jpeg", ".webp"))
@@ -213,7 +214,8 @@ class Account(Model):
     )
     subdomain: str = setting(
         gui="Underdomene",
-        doc=f"The site's label: <subdomain>.{SITE_DOMAIN}. Lower-case letters, digits, hyphens.",
+        doc=f"The site's label: <subdomain>.{SITE_DOMAIN}. Lower-case letters, digits, hyphens; "
+        f"at most {SITE_SUBDOMAIN_MAX}.",
         vendor="Subdomain.Name",
     )
     country: Literal["NO", "SE", "DK"] = setting(
@@ -245,6 +247,12 @@ class Account(Model):
         problem = subdomain_problem(value)
         if problem:
             raise Invalid(problem, "invalid-subdomain")
+        if len(value) > SITE_SUBDOMAIN_MAX:
+            raise Invalid(
+                f"the subdomain has {len(value)} characters; the booking site holds at most "
+                f"{SITE_SUBDOMAIN_MAX}",
+                "invalid-subdomain",
+            )
         return value
 
     @property

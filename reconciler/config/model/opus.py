@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import PlainValidator, WithJsonSchema
+from pydantic import PlainValidator, WithJsonSchema, model_validator
 
 from reconciler.config.model.base import (
     AppointmentTypeName,
@@ -30,6 +30,8 @@ from reconciler.domain import opus_limits as limits
 from reconciler.domain.text import control_problem
 
 Owner = Literal["organisation", "company", "provider"]
+
+SITE_TREATMENT_MINUTES = 480  # the longest treatment the booking site holds
 
 ABSENT_DOC = "Set to true to remove this object from Opus; leaving it out leaves it alone."
 
@@ -79,7 +81,13 @@ class AppointmentType(Model):
     """A stored appointment type (Forhåndslagret timeavtale): what a patient can book. The
     key is the name the patient sees (convention: it starts with "- ")."""
 
-    duration: int = setting(gui="Antall minutter", doc="Length in minutes.", ge=5, le=600)
+    duration: int = setting(
+        gui="Antall minutter",
+        doc=f"Length in minutes; at most {SITE_TREATMENT_MINUTES} for a type offered for "
+        "e-booking (the booking site's limit).",
+        ge=5,
+        le=600,
+    )
     category: Category | None = setting(
         None,
         gui="Kategori for timeavtale",
@@ -125,6 +133,16 @@ class AppointmentType(Model):
         doc="Text in the appointment book; say that it is an e-booking.",
     )
     absent: bool = setting(False, doc=ABSENT_DOC)
+
+    @model_validator(mode="after")
+    def _fits_the_site(self) -> AppointmentType:
+        if self.use_in_ebooking and self.duration > SITE_TREATMENT_MINUTES:
+            raise Invalid(
+                f"duration {self.duration}: a type offered for e-booking lasts at most "
+                f"{SITE_TREATMENT_MINUTES} minutes on the booking site",
+                "site-limit",
+            )
+        return self
 
 
 class ListLinks(Model):

@@ -28,6 +28,9 @@ NOTE = "Opus compares names without regard to case or trailing spaces"
 WHY = "which compares names without regard to case or trailing spaces"
 
 
+Finding = tuple[Path_, str, Path_]  # where, what, and where the earlier one is
+
+
 @dataclass(frozen=True)
 class Seen:
     name: str
@@ -35,7 +38,7 @@ class Seen:
 
 
 def duplicate_problems(loaded: LoadedConfig) -> list[Problem]:
-    found: list[tuple[Path_, str, Path_]] = []
+    found: list[Finding] = []
     for name, account in loaded.config.accounts.items():
         found += _account(("accounts", name), account)
     return [
@@ -50,9 +53,6 @@ def duplicate_problems(loaded: LoadedConfig) -> list[Problem]:
 
 def _place(mark: Mark | None) -> str:
     return f"first at {mark}" if mark is not None else "first earlier"
-
-
-Finding = tuple[Path_, str, Path_]  # where, what, and where the earlier one is
 
 
 def _account(path: Path_, account: Account) -> Iterator[Finding]:

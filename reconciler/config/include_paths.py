@@ -41,7 +41,7 @@ def include_files(written: str, including: Path, root: Path) -> list[Path]:
         target = including.parent / written
         if not target.is_file():
             raise IncludeRefused(
-                f"included file {_shown(target)} does not exist "
+                f"included file {display_path(target)} does not exist "
                 "(paths are relative to the including file)"
             )
         return [_inside(target, written, root)]
@@ -56,13 +56,14 @@ def _inside(path: Path, written: str, root: Path) -> Path:
     if not real.is_relative_to(root):
         link = " through a symlink" if real != Path(os.path.abspath(path)) else ""
         raise IncludeRefused(
-            f"include '{written}' reaches {_shown(real)}{link}, outside the config "
+            f"include '{written}' reaches {display_path(real)}{link}, outside the config "
             f"directory; {INSIDE}"
         )
     return real
 
 
-def _shown(path: Path) -> str:
+def display_path(path: Path) -> str:
+    """How a file is named in messages: relative to the working directory when inside it."""
     try:
         rel = os.path.relpath(path)
     except ValueError:
@@ -125,8 +126,8 @@ class _Walk:
             return []
         except OSError as e:
             raise IncludeRefused(
-                f"include pattern '{self.written}': cannot read directory {_shown(directory)} "
-                f"({e.strerror or 'unreadable'})"
+                f"include pattern '{self.written}': cannot read directory "
+                f"{display_path(directory)} ({e.strerror or 'unreadable'})"
             ) from None
         self.entries += len(entries)
         if self.entries > MAX_GLOB_ENTRIES:

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-from reconciler.config.include_paths import IncludeRefused, include_files
+from reconciler.config.include_paths import IncludeRefused, display_path, include_files
 from reconciler.config.values import Ref, Text
 from reconciler.config.yaml12 import (
     MAX_DEPTH,
@@ -80,15 +80,6 @@ def find_root_file(path: str | os.PathLike[str]) -> Path:
     if not p.exists():
         raise ReconcilerError(f"{p}: no such file or directory", "check the path")
     return p
-
-
-def display_path(path: Path) -> str:
-    """How a file is named in messages: relative to the working directory when inside it."""
-    try:
-        rel = os.path.relpath(path)
-    except ValueError:
-        return str(path)
-    return str(path) if rel.startswith("..") else rel
 
 
 def load_tree(path: str | os.PathLike[str]) -> Tree:

@@ -56,9 +56,12 @@ def _place(mark: Mark | None) -> str:
 
 
 def _account(path: Path_, account: Account) -> Iterator[Finding]:
+    clinics: dict[str | None, list[str]] = {}
+    for cid, clinic in account.clinics.items():
+        clinics.setdefault(account.database_of(clinic), []).append(cid)
     for db_name, database in account.databases.items():
         dpath: Path_ = (*path, "databases", db_name, "opus")
-        yield from _providers(path, account, db_name)
+        yield from _providers(path, account, db_name, clinics.get(db_name, []))
         yield from _names(database.opus, dpath)
         yield from _lists(database.opus, dpath)
         who = database.opus.access.preblock_for_internet
@@ -67,13 +70,13 @@ def _account(path: Path_, account: Account) -> Iterator[Finding]:
             yield from _once("preblock_for_internet", who, apath, opus_key)
 
 
-def _providers(path: Path_, account: Account, db_name: str) -> Iterator[Finding]:
-    """A provider (by code, as Opus compares codes) in one clinic of the database only."""
+def _providers(
+    path: Path_, account: Account, db_name: str, clinics: list[str]
+) -> Iterator[Finding]:
+    """A provider (by code, as Opus compares codes) in one of the database's clinics only."""
     seen: dict[str, tuple[str, Seen]] = {}
-    for cid, clinic in account.clinics.items():
-        if account.database_of(clinic) != db_name:
-            continue
-        for code in clinic.providers:
+    for cid in clinics:
+        for code in account.clinics[cid].providers:
             here: Path_ = (*path, "clinics", cid, "providers", code)
             first = seen.setdefault(opus_key(code), (cid, Seen(code, here)))
             first_clinic, earlier = first

@@ -177,12 +177,12 @@ class _Reader:
         children = {
             k: self.expand(v, path, chain, at + 1) for k, v in node.value.items() if k != "include"
         }
+        if "include" not in node.value and all(children[k] is node.value[k] for k in children):
+            return node
         own = _mapping(
             children, node.mark, {k: m for k, m in node.key_marks.items() if k != "include"}
         )
         if "include" not in node.value:
-            if all(children[k] is node.value[k] for k in children):
-                return node
             return own
         included: Node | None = None
         for target, mark in self.include_targets(node.value["include"], path):

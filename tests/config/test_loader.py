@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from support import BASE, REPO, WriteConfig
 
-from reconciler.config import include_paths, load_config, loader
+from reconciler.config import include_paths, load_config, loader, yaml12
 from reconciler.config.loader import load_tree, merge, to_data
 from reconciler.config.values import Text
 from reconciler.config.yaml12 import Budget, parse
@@ -324,6 +324,8 @@ def test_the_readme_states_the_glob_bounds() -> None:
     readme = " ".join((REPO / "README.md").read_text(encoding="utf-8").split())
     assert f"more than {include_paths.MAX_GLOB_DEPTH} directories deep" in readme
     assert f"more than {include_paths.MAX_GLOB_ENTRIES:,} entries" in readme
+    assert f"at most {yaml12.MAX_NODES:,} values counted as expanded" in readme
+    assert f"a file at most {yaml12.MAX_FILE_BYTES // 1024**2} MB" in readme
 
 
 def test_merged_trees_count_their_values_as_if_written_out() -> None:

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 from reconciler.apply.locks import account_lock
 from reconciler.config import LoadedConfig
-from reconciler.config.loader import display_path
+from reconciler.config.include_paths import display_path
 from reconciler.domain.resources import Action, Change, Resource
 from reconciler.domain.secrets import redact
 from reconciler.domain.words import count

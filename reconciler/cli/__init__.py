@@ -24,7 +24,7 @@ from reconciler.cli.plan_commands import (
     show_command,
     unlock_command,
 )
-from reconciler.cli.report import one_line, problem_line, use_color
+from reconciler.cli.report import echo, echo_styled, error_line, problem_line, use_color
 from reconciler.cli.site_commands import site_group
 from reconciler.cli.sync_commands import explain_command, slots_command
 from reconciler.domain.secrets import redact
@@ -77,12 +77,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as e:
         color = use_color(sys.stderr)
         for p in e.problems:
-            click.echo(problem_line(p, with_severity=False, color=color), err=True)
+            echo_styled(problem_line(p, with_severity=False, color=color), err=True)
         _error(e.message, e.hint)
         return 1
     except ReconcilerError as e:
         if debug:
-            _traceback()
+            echo(traceback.format_exc(), err=True, nl=False)
         _error(e.message, e.hint)
         return 1
     except KeyboardInterrupt:
@@ -90,12 +90,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except Exception as e:  # the last line of defence: a clear line, never a secret
         if debug:
-            _traceback()
+            echo(traceback.format_exc(), err=True, nl=False)
         # the driver's own words only: a database error's statement and parameters may
         # hold patient data, so they are never shown
         original = getattr(e, "orig", None) or e
-        lines = redact(str(original)).strip().splitlines() or [""]
-        detail = lines[0]
+        detail = (redact(str(original)).strip().splitlines() or [""])[0]
         _error(
             f"internal error: {type(e).__name__}: {detail}",
             "this is a bug; run again with --debug and report the traceback",
@@ -104,13 +103,5 @@ def main(argv: Sequence[str] | None = None) -> int:
     return result if isinstance(result, int) else 0
 
 
-def _traceback() -> None:
-    """The traceback of the exception being handled, for --debug: masked like every other
-    line (an exception's message and a frame's source can both quote values)."""
-    click.echo(redact(traceback.format_exc()), err=True, nl=False)
-
-
 def _error(what: str, todo: str) -> None:
-    label = click.style("error", fg="red", bold=True) if use_color(sys.stderr) else "error"
-    line = redact(what + (f" — {todo}" if todo else ""))
-    click.echo(one_line(f"{label}: {line}"), err=True)
+    echo_styled(error_line(what, todo, color=use_color(sys.stderr)), err=True)

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import click
-
 from reconciler.apply.engine import AccountReport, Step
+from reconciler.cli.report import echo
 from reconciler.domain.words import count
 
 _NAMED_STEPS = 3  # steps named in a line before "and N more"
@@ -18,7 +17,7 @@ def echo_reports(reports: Sequence[AccountReport]) -> bool:
     for report in reports:
         line = describe(report)
         if line:
-            click.echo(line, err=not report.ok)
+            echo(line, err=not report.ok)
         ok = ok and report.ok
     return ok
 

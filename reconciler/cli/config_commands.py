@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from reconciler.cli.report import FORMATS, emit_json, emit_problems
+from reconciler.cli.report import FORMATS, echo, emit_json, emit_problems
 from reconciler.config import LoadedConfig, lint, load_config
 from reconciler.config.schema import SCHEMAS, stale_schemas, write_schemas
 from reconciler.errors import ConfigError, Problem, Severity
@@ -84,7 +84,7 @@ def validate_command(path: Path, fmt: str, no_secrets: bool) -> int:
     if fmt == "json":
         _report([], fmt, ok=True, files=loaded.files)
     elif fmt == "text":
-        click.echo(f"valid: {_describe(loaded)}")
+        echo(f"valid: {_describe(loaded)}")
     return 0
 
 
@@ -109,7 +109,7 @@ def lint_command(path: Path, strict: bool, fmt: str, no_secrets: bool) -> int:
     if fmt == "text":
         counts = Counter(f.severity for f in findings)
         summary = ", ".join(_n(counts[s], s.value) for s in Severity if counts[s]) or "no findings"
-        click.echo(f"lint: {summary} in {_describe(loaded)}", err=failed)
+        echo(f"lint: {summary} in {_describe(loaded)}", err=failed)
     return 1 if failed else 0
 
 
@@ -131,10 +131,8 @@ def schema_command(out: Path, check: bool) -> int:
     if check:
         stale = stale_schemas(out, schemas)
         for path in stale:
-            click.echo(
-                f"error: {path} is out of date — run reconciler schema --out {out}", err=True
-            )
+            echo(f"error: {path} is out of date — run reconciler schema --out {out}", err=True)
         return 1 if stale else 0
     for path in write_schemas(out, schemas):
-        click.echo(f"wrote {path}")
+        echo(f"wrote {path}")
     return 0

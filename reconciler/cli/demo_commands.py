@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from reconciler.cli.report import echo, echo_styled, styled
 from reconciler.demo import DEFAULT_SITE_URL
 
 
@@ -33,7 +34,8 @@ def demo_group(ctx: click.Context, directory: Path | None, once: bool) -> int:
 
 
 def _step(title: str) -> None:
-    click.echo(click.style(f"\n==> {title}", bold=True))
+    echo("")
+    echo_styled(styled(f"==> {title}", True, bold=True))
 
 
 def _journey(directory: Path, once: bool) -> int:
@@ -44,7 +46,7 @@ def _journey(directory: Path, once: bool) -> int:
     if not (config / "reconciler.yaml").exists():
         _step(f"demo init {directory}")
         made = workspace.init(directory)
-        click.echo(f"{len(made.seed.clinics)} clinics, {len(made.seed.providers)} providers")
+        echo(f"{len(made.seed.clinics)} clinics, {len(made.seed.providers)} providers")
     _step("the reference booking site")
     site = BackgroundSite(directory / "site.db").start()
     try:
@@ -52,13 +54,13 @@ def _journey(directory: Path, once: bool) -> int:
         text = root.read_text(encoding="utf-8")
         url = re.search(r'site_url: "([^"]+)"', text)
         root.write_text(text.replace(url.group(1) if url else DEFAULT_SITE_URL, site.url), "utf-8")
-        click.echo(f"listening on {site.url}")
+        echo(f"listening on {site.url}")
         if not _doctor(config) or not _plan_and_apply(config):
             return 1
         _patient_view(config, site.url)
         if once:
             return 0
-        click.echo(f"\nThe booking site runs at {site.url} — Ctrl-C to stop.")
+        echo(f"\nThe booking site runs at {site.url} — Ctrl-C to stop.")
         threading.Event().wait()
         return 0
     finally:
@@ -73,7 +75,7 @@ def _doctor(config: Path) -> bool:
     _step(f"reconciler doctor {config}")
     healthy = True
     for status in statuses(load_config(config).config.accounts[ACCOUNT]):
-        click.echo(f"{status.check}: " + ("OK" if status.ok else f"FAIL {status.reason}"))
+        echo(f"{status.check}: " + ("OK" if status.ok else f"FAIL {status.reason}"))
         healthy = healthy and status.ok
     return healthy
 
@@ -87,14 +89,14 @@ def _plan_and_apply(config: Path) -> bool:
     _step(f"reconciler plan {config}")
     computed = compute(config)
     computed.close()
-    click.echo(render_text(computed.plan), nl=False)
+    echo(render_text(computed.plan), nl=False)
     _step("reconciler apply (approved)")
     if not echo_reports(apply(computed.plan, computed.loaded)):
         return False
     _step(f"reconciler plan {config} (again)")
     again = compute(config)
     again.close()
-    click.echo(render_text(again.plan), nl=False)
+    echo(render_text(again.plan), nl=False)
     return not again.plan.has_changes
 
 
@@ -106,8 +108,8 @@ def _patient_view(config: Path, url: str) -> None:
     with connect_public(url, SUBDOMAIN) as patient:
         for clinic in patient.clinics():
             people = patient.clinicians(clinic_id=clinic.ID)
-            click.echo(f"{clinic.Name}: {', '.join(p.Name or '?' for p in people)}")
-        click.echo("treatments: " + ", ".join(t.Name or "?" for t in patient.treatments()))
+            echo(f"{clinic.Name}: {', '.join(p.Name or '?' for p in people)}")
+        echo("treatments: " + ", ".join(t.Name or "?" for t in patient.treatments()))
 
 
 @demo_group.command("init")
@@ -134,12 +136,12 @@ def init_command(directory: Path, seed: int, clinics: int, site_url: str) -> int
 
     made = workspace.init(directory, seed=seed, clinics=clinics, site_url=site_url)
     data = made.seed
-    click.echo(
+    echo(
         f"wrote {made.database}: {len(data.clinics)} clinics, {len(data.providers)} providers, "
         f"{len(data.patients)} patients, {len(data.appointments)} appointments"
     )
-    click.echo(f"wrote {made.site}: the booking site's store, with the account registered")
-    click.echo(f"wrote {made.config}")
-    click.echo(f"next: reconciler site serve --data {made.site}")
-    click.echo(f"then: reconciler plan {made.config.parent}")
+    echo(f"wrote {made.site}: the booking site's store, with the account registered")
+    echo(f"wrote {made.config}")
+    echo(f"next: reconciler site serve --data {made.site}")
+    echo(f"then: reconciler plan {made.config.parent}")
     return 0

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from reconciler.cli.report import emit_problems, use_color
+from reconciler.cli.report import echo, echo_styled, emit_problems, styled, use_color
 from reconciler.errors import ReconcilerError, UsageError
 
 if TYPE_CHECKING:
@@ -18,25 +18,22 @@ PLAN_FORMATS = ("text", "markdown", "json")
 _COLORS = {"create": "green", "update": "yellow", "delete": "red"}
 
 
-def _style(text: str, tag: str) -> str:
+def _style(text: str, tag: str, color: bool) -> str:
     if tag == "dim":
-        return click.style(text, dim=True)
-    return click.style(text, fg=_COLORS.get(tag))
-
-
-def _render(plan: Plan, fmt: str) -> str:
-    from reconciler.plan import planfile, render  # noqa: PLC0415 (keeps start-up light)
-
-    if fmt == "json":
-        return planfile.dumps(plan)
-    if fmt == "markdown":
-        return render.render_markdown(plan)
-    style = _style if use_color(sys.stdout) else render.plain
-    return render.render_text(plan, style)
+        return styled(text, color, dim=True)
+    return styled(text, color, fg=_COLORS.get(tag))
 
 
 def _emit(plan: Plan, fmt: str) -> None:
-    click.echo(_render(plan, fmt), nl=False)
+    from reconciler.plan import planfile, render  # noqa: PLC0415 (keeps start-up light)
+
+    if fmt == "json":
+        echo(planfile.dumps(plan), nl=False)
+    elif fmt == "markdown":
+        echo(render.render_markdown(plan), nl=False)
+    else:
+        color = use_color(sys.stdout)
+        echo_styled(render.render_text(plan, lambda t, tag: _style(t, tag, color)), nl=False)
     problems = [p for account in plan.accounts for p in account.problems]
     if problems and fmt != "text":
         emit_problems(problems, "text", with_severity=True)
@@ -96,7 +93,7 @@ def plan_command(
         _emit(plan, fmt)
         if out is not None:
             planfile.save(plan, out)
-            click.echo(f"saved the plan to {out}; apply it with: reconciler apply {out}", err=True)
+            echo(f"saved the plan to {out}; apply it with: reconciler apply {out}", err=True)
     finally:
         computed.close()
     if any(p.severity.value == "error" for a in plan.accounts for p in a.problems):
@@ -127,7 +124,7 @@ def apply_command(target: Path, auto_approve: bool, force: bool, accounts: tuple
         reviewed = planfile.load(target)
         loaded = load_config(_config_of(reviewed, target))
         if not reviewed.has_changes:
-            click.echo("No changes: the plan has nothing to apply.")
+            echo("No changes: the plan has nothing to apply.")
             return 0
     else:
         computed = compute(target, accounts=accounts, force=force)
@@ -140,7 +137,7 @@ def apply_command(target: Path, auto_approve: bool, force: bool, accounts: tuple
             return 0
         if not auto_approve:
             _confirm()
-    reports = apply(reviewed, loaded, force=force, progress=lambda line: click.echo(line, err=True))
+    reports = apply(reviewed, loaded, force=force, progress=lambda line: echo(line, err=True))
     return 0 if echo_reports(reports) else 1
 
 
@@ -222,7 +219,7 @@ def unlock_command(path: Path, force: bool, accounts: tuple[str, ...]) -> int:
         if accounts and name not in accounts:
             continue
         holder = unlock(name, account)
-        click.echo(
+        echo(
             f"account {name}: " + (f"cleared the lock of {holder}" if holder else "was not locked")
         )
     return 0
@@ -242,10 +239,10 @@ def export_command(path: Path, out: Path) -> int:
 
     done = export(path, out)
     accounts = f"{done.accounts} account" + ("s" if done.accounts != 1 else "")
-    click.echo(f"wrote {done.path}: {accounts}, {done.objects} objects read live")
+    echo(f"wrote {done.path}: {accounts}, {done.objects} objects read live")
     for note in done.notes:
-        click.echo(f"note: {note}", err=True)
-    click.echo(f"next: reconciler plan {out}")
+        echo(f"note: {note}", err=True)
+    echo(f"next: reconciler plan {out}")
     return 0
 
 
@@ -265,8 +262,8 @@ def doctor_command(path: Path, accounts: tuple[str, ...]) -> int:
         prefix = f"{name}: " if len(chosen) > 1 else ""
         for status in statuses(account):
             line = f"{prefix}{status.check}: " + ("OK" if status.ok else f"FAIL {status.reason}")
-            click.echo(line)
+            echo(line)
             if status.warning:
-                click.echo(f"warning: {prefix}{status.check}: {status.warning}", err=True)
+                echo(f"warning: {prefix}{status.check}: {status.warning}", err=True)
             failed = failed or not status.ok
     return 1 if failed else 0

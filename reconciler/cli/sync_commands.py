@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from reconciler.cli.report import echo
 from reconciler.errors import UsageError
 
 path_argument = click.argument("path", type=click.Path(path_type=Path))
@@ -56,21 +57,21 @@ def slots_command(
         treatment=treatment,
     )
     for note in found.notes:
-        click.echo(f"note: {note}", err=True)
+        echo(f"note: {note}", err=True)
     if fmt == "json":
         document = {"slots": [o.as_json() for o in found.offered], "notes": found.notes}
-        click.echo(json.dumps(document, indent=2, ensure_ascii=False))
+        echo(json.dumps(document, indent=2, ensure_ascii=False))
         return 0
     if not found.offered:
-        click.echo(f"No times offered from {start} for {days} days.")
+        echo(f"No times offered from {start} for {days} days.")
         return 0
     last = None
     for key, day, times in by_day(found.offered):
         if key != last:
             account, clinic_key, code, name = key
-            click.echo(f"{account} · {clinic_key} · {code} · {name}")
+            echo(f"{account} · {clinic_key} · {code} · {name}")
             last = key
-        click.echo(f"  {day:%a %Y-%m-%d}  {' '.join(times)}")
+        echo(f"  {day:%a %Y-%m-%d}  {' '.join(times)}")
     return 0
 
 
@@ -100,13 +101,13 @@ def explain_command(
     )
     when = f"{at:%a %Y-%m-%d %H:%M}"
     if result.offered:
-        click.echo(f"{provider} {when}: offered for {', '.join(result.offered)}")
+        echo(f"{provider} {when}: offered for {', '.join(result.offered)}")
         for line in result.because:
-            click.echo(f"  {line}")
+            echo(f"  {line}")
     for name, reasons in result.reasons.items():
-        click.echo(f"{provider} {when}: not offered for {name}, because")
+        echo(f"{provider} {when}: not offered for {name}, because")
         for line in reasons:
-            click.echo(f"  - {line}")
+            echo(f"  - {line}")
     return 0
 
 

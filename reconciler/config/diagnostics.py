@@ -90,7 +90,26 @@ def _problem(err: ErrorDetails, root: Node, model: type[BaseModel], prefix: Path
         mark = key_mark or root.mark
         return Problem(mark, f"{format_path(walked)}: this key {_message(err)}", _code(err))
     mark = _value_mark(node, key_mark, root)
-    return Problem(mark, f"{format_path(walked)}: {_message(err)}", _code(err))
+    if kind in _BOUNDS:
+        message = _range(_schema_at(model, tuple(err["loc"])) or {}, err)
+    else:
+        message = _message(err)
+    return Problem(mark, f"{format_path(walked)}: {message}", _code(err))
+
+
+_BOUNDS = ("greater_than_equal", "less_than_equal", "greater_than", "less_than")
+
+
+def _range(field: dict[str, Any], err: ErrorDetails) -> str:
+    """The allowed range of a number, from the field's schema: both ends when it has both."""
+    low, high = field.get("minimum"), field.get("maximum")
+    if isinstance(low, int) and isinstance(high, int):
+        return f"must be a whole number from {_number(low)} to {_number(high)}"
+    return _message(err)
+
+
+def _number(n: int) -> str:
+    return f"{n:,}" if abs(n) >= 10_000 else str(n)
 
 
 def _value_mark(node: Node | None, key_mark: Mark | None, root: Node) -> Mark:
@@ -135,7 +154,8 @@ def _message(err: ErrorDetails) -> str:
     if kind == "string_pattern_mismatch":
         return PATTERN_HINTS.get(str(ctx.get("pattern")), "has the wrong form")
     if kind == "string_too_long":
-        return f"is longer than {ctx.get('max_length')} characters"
+        has = f" (it has {len(value)})" if isinstance(value, str) else ""
+        return f"is longer than {ctx.get('max_length')} characters{has}"
     if kind == "string_too_short":
         return "must not be empty"
     if kind == "too_short":
@@ -163,6 +183,11 @@ def _suggest(word: str, choices: list[str]) -> str:
 
 def _keys_at(model: type[BaseModel], path: Path_) -> list[str]:
     """The keys the model allows at `path` (for "did you mean")."""
+    return list((_schema_at(model, path) or {}).get("properties", {}))
+
+
+def _schema_at(model: type[BaseModel], path: Path_) -> dict[str, Any] | None:
+    """The model's JSON Schema for the value at `path`, or None where it cannot say."""
     schema = _schema(model)
     node: dict[str, Any] = schema
     for part in path:
@@ -177,8 +202,8 @@ def _keys_at(model: type[BaseModel], path: Path_) -> list[str]:
         elif isinstance(part, int) and "items" in node:
             node = node["items"]
         else:
-            return []
-    return list(_resolve(schema, node).get("properties", {}))
+            return None
+    return _resolve(schema, node)
 
 
 def _resolve(schema: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:

@@ -23,6 +23,8 @@ from reconciler.config.model import (
 )
 from reconciler.config.model.base import all_days
 from reconciler.config.model.site import DEFAULT_ORDER
+from reconciler.config.public_texts import public_texts
+from reconciler.domain import national_id, phone
 from reconciler.domain.times import TimeWindow, Weekday, uncovered
 from reconciler.errors import Problem, Severity
 
@@ -413,3 +415,38 @@ def _analytics(path: Path_, account: Account) -> Iterator[Finding]:
             (*path, "site", "analytics", "script"),
             "the vendor does not support analytics scripts; test the site after applying",
         )
+
+
+@rule(
+    "national-id-in-text",
+    WARNING,
+    "A text patients read holds what looks like a national identity number.",
+)
+def _national_id_in_text(path: Path_, account: Account) -> Iterator[Finding]:
+    for tpath, text in public_texts(path, account):
+        for at in national_id.positions_in(text):
+            yield (
+                tpath,
+                f"holds a national identity number (at character {at + 1}); patients read this "
+                "text, and a person's number never belongs in it — remove it",
+            )
+
+
+@rule(
+    "mobile-in-text",
+    WARNING,
+    "A text patients read holds a mobile number: usually a person's own. Landlines are fine.",
+)
+def _mobile_in_text(path: Path_, account: Account) -> Iterator[Finding]:
+    """A clinic's switchboard is a landline (or a number in another range), and public by
+    design; a Norwegian mobile number is most often a person's — a dentist's or a patient's
+    — and so personal data. A clinic that publishes its own mobile on purpose turns this
+    rule off with lint: {ignore: [mobile-in-text]}."""
+    for tpath, text in public_texts(path, account):
+        for at in phone.mobile_positions_in(text):
+            yield (
+                tpath,
+                f"holds a mobile number (at character {at + 1}); patients read this text, and a "
+                "mobile is usually a person's own — use the clinic's landline, or ignore "
+                "mobile-in-text if this is the clinic's number",
+            )

@@ -4,7 +4,8 @@ Rules (the README's "Chains" section says the same):
 
 - `include: path` or `include: [path, glob, …]` may stand in any mapping. Paths are relative
   to the file that names them; globs expand in sorted order. The included files' mappings are
-  merged in order, then the including mapping's own keys on top.
+  merged in order, then the including mapping's own keys on top. Included files lie inside
+  the config directory, and globs are bounded (see include_paths.py).
 - Merging is deep for mappings (key by key; new keys are appended, so order is kept); a list or
   a plain value replaces what it overrides; `null` (or an empty value) drops the key, so the
   model's default applies.
@@ -13,20 +14,32 @@ Rules (the README's "Chains" section says the same):
   Each object is its defaults, nearest last, with its own keys on top.
 
 Every node keeps its Mark, so the effective tree still says which line set each value.
+
+The value budget the reader counts the files against (yaml12.MAX_NODES, aliases expanded)
+also pays for what defaults add: a block applied to every provider adds its values to each,
+and a config that grows past the budget that way stops at the block, not in the validator.
 """
 
 from __future__ import annotations
 
 import difflib
-import glob
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
+from reconciler.config.include_paths import IncludeRefused, display_path, include_files
 from reconciler.config.values import Ref, Text
-from reconciler.config.yaml12 import MAX_DEPTH, Budget, Node, YamlProblems, parse, read_text
+from reconciler.config.yaml12 import (
+    MAX_DEPTH,
+    MAX_NODES,
+    Budget,
+    Node,
+    YamlProblems,
+    parse,
+    read_text,
+)
 from reconciler.errors import ConfigError, Mark, Problem, ReconcilerError
 
 ROOT_FILE: Final = "reconciler.yaml"
@@ -69,20 +82,11 @@ def find_root_file(path: str | os.PathLike[str]) -> Path:
     return p
 
 
-def display_path(path: Path) -> str:
-    """How a file is named in messages: relative to the working directory when inside it."""
-    try:
-        rel = os.path.relpath(path)
-    except ValueError:
-        return str(path)
-    return str(path) if rel.startswith("..") else rel
-
-
 def load_tree(path: str | os.PathLike[str]) -> Tree:
     """Read, include and merge. Raises ConfigError with every problem found when content
     is missing; problems that leave the tree whole are kept in `Tree.problems`."""
     root_file = find_root_file(path)
-    reader = _Reader()
+    reader = _Reader(root_file.resolve().parent)
     root = reader.read_file(root_file.resolve(), (), None)
     if reader.problems:
         raise ConfigError(reader.problems + reader.soft)
@@ -98,7 +102,10 @@ def load_tree(path: str | os.PathLike[str]) -> Tree:
     if not isinstance(root.value, dict):
         raise ConfigError([Problem(root.mark, _not_mapping("the top level", root))])
     tree = Tree(root, root, reader.files, problems=reader.soft)
-    tree.root = _apply_defaults(root, tree, tree.problems)
+    try:
+        tree.root = _apply_defaults(root, tree, tree.problems, reader.budget)
+    except OverBudget as e:
+        raise ConfigError([*tree.problems, e.problem]) from None
     return tree
 
 
@@ -111,7 +118,8 @@ class _Reader:
     """Reads files and expands includes. `problems` leave content missing, so validation
     cannot go on; `soft` problems leave every value in place, and it can."""
 
-    def __init__(self) -> None:
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory  # the config directory: includes stay inside it
         self.problems: list[Problem] = []
         self.soft: list[Problem] = []
         self.files: list[str] = []
@@ -163,16 +171,18 @@ class _Reader:
             items = [self.expand(item, path, chain, at + 1) for item in node.value]
             if all(a is b for a, b in zip(items, node.value, strict=True)):
                 return node
-            return Node(items, node.mark, size=node.size)
+            return _sequence(items, node.mark)
         if not isinstance(node.value, dict):
             return node
         children = {
             k: self.expand(v, path, chain, at + 1) for k, v in node.value.items() if k != "include"
         }
-        own = Node(children, node.mark, {k: m for k, m in node.key_marks.items() if k != "include"})
+        if "include" not in node.value and all(children[k] is node.value[k] for k in children):
+            return node
+        own = _mapping(
+            children, node.mark, {k: m for k, m in node.key_marks.items() if k != "include"}
+        )
         if "include" not in node.value:
-            if all(children[k] is node.value[k] for k in children):
-                return node
             return own
         included: Node | None = None
         for target, mark in self.include_targets(node.value["include"], path):
@@ -196,31 +206,13 @@ class _Reader:
                     Problem(entry.mark, "include takes a file path or a list of paths", "include")
                 )
                 continue
-            pattern = path.parent / entry.value
-            if glob.has_magic(entry.value):
-                matches = sorted(Path(p) for p in glob.glob(str(pattern), recursive=True))
-                matches = [m for m in matches if m.is_file()]
-                if not matches:
-                    self.problems.append(
-                        Problem(
-                            entry.mark,
-                            f"include pattern '{entry.value}' matches no file",
-                            "include",
-                        )
-                    )
-                for m in matches:
-                    yield m.resolve(), entry.mark
-            elif not pattern.is_file():
-                self.problems.append(
-                    Problem(
-                        entry.mark,
-                        f"included file {display_path(pattern)} does not exist "
-                        "(paths are relative to the including file)",
-                        "include",
-                    )
-                )
-            else:
-                yield pattern.resolve(), entry.mark
+            try:
+                files = include_files(entry.value, path, self.directory)
+            except IncludeRefused as e:
+                self.problems.append(Problem(entry.mark, str(e), "include"))
+                continue
+            for file in files:
+                yield file, entry.mark
 
 
 def _drop_version(node: Node, problems: list[Problem]) -> Node:
@@ -245,14 +237,14 @@ def merge(base: Node, over: Node) -> Node:
     for key, child in over.value.items():
         value[key] = merge(value[key], child) if key in value else child
         marks[key] = over.key_marks[key]
-    return Node(value, over.mark, marks)
+    return _mapping(value, over.mark, marks)
 
 
 def _without(node: Node, key: str) -> Node:
     assert isinstance(node.value, dict)
     if key not in node.value:
         return node
-    return Node(
+    return _mapping(
         {k: v for k, v in node.value.items() if k != key},
         node.mark,
         {k: m for k, m in node.key_marks.items() if k != key},
@@ -261,13 +253,41 @@ def _without(node: Node, key: str) -> Node:
 
 def _with(node: Node, key: str, child: Node) -> Node:
     assert isinstance(node.value, dict)
-    return Node({**node.value, key: child}, node.mark, dict(node.key_marks))
+    return _mapping({**node.value, key: child}, node.mark, dict(node.key_marks))
+
+
+def _mapping(value: dict[str, Node], mark: Mark, key_marks: dict[str, Mark]) -> Node:
+    """A new mapping node, with its size and height counted from its keys and children as
+    the reader counts them, so that the values of the tree as expanded can be budgeted."""
+    size, height = 1, 1
+    for child in value.values():
+        size += 1 + child.size
+        if child.height >= height:
+            height = child.height + 1
+    return Node(value, mark, key_marks, size=size, height=height)
+
+
+def _sequence(items: list[Node], mark: Mark) -> Node:
+    size = 1 + sum(item.size for item in items)
+    height = 1 + max((item.height for item in items), default=0)
+    return Node(items, mark, size=size, height=height)
+
+
+class OverBudget(Exception):
+    """The config, as expanded by its defaults, holds more values than the budget."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.message)
+        self.problem = problem
 
 
 class _Defaults:
-    """The default blocks in force at one level, by the level they apply to."""
+    """The default blocks in force at one level, by the level they apply to, each with the
+    place of the nearest `defaults.<level>` that set it. Every value a block adds to an
+    object is taken from the budget the reader counted the files against."""
 
-    def __init__(self, blocks: dict[str, Node] | None = None) -> None:
+    def __init__(self, budget: Budget, blocks: dict[str, tuple[Node, Mark]] | None = None):
+        self.budget = budget
         self.blocks = blocks or {}
 
     def nested(
@@ -295,12 +315,27 @@ class _Defaults:
                 problems.append(Problem(block.mark, _not_mapping(f"defaults.{name}", block)))
                 continue
             tree.defaults.append(((*path, "defaults", name), name, block))
-            blocks[name] = merge(blocks[name], block) if name in blocks else block
-        return _Defaults(blocks)
+            merged = merge(blocks[name][0], block) if name in blocks else block
+            blocks[name] = (merged, spec.key_marks[name])
+        return _Defaults(self.budget, blocks)
 
     def apply(self, level: str, node: Node) -> Node:
-        block = self.blocks.get(level)
-        return node if block is None else merge(block, node)
+        if level not in self.blocks:
+            return node
+        block, mark = self.blocks[level]
+        merged = merge(block, node)
+        self.budget.left -= merged.size - node.size
+        if self.budget.left < 0:
+            raise OverBudget(
+                Problem(
+                    mark,
+                    f"the config holds more than {MAX_NODES:,} values once defaults are "
+                    f"applied: this defaults.{level} block adds up to {block.size - 1} values "
+                    f"to every {level} below it; that is far beyond any real config",
+                    "too-large",
+                )
+            )
+        return merged
 
 
 def _unknown_level(name: str, allowed: tuple[str, ...]) -> str:
@@ -317,8 +352,8 @@ def _mapping_children(node: Node, key: str) -> dict[str, Node] | None:
     return child.value
 
 
-def _apply_defaults(root: Node, tree: Tree, problems: list[Problem]) -> Node:
-    top = _Defaults().nested(root, "root", (), tree, problems)
+def _apply_defaults(root: Node, tree: Tree, problems: list[Problem], budget: Budget) -> Node:
+    top = _Defaults(budget).nested(root, "root", (), tree, problems)
     root = _without(root, "defaults")
 
     def account(name: str, node: Node) -> Node:
@@ -345,7 +380,7 @@ def _map_children(node: Node, key: str, fn: Callable[[str, Node], Node]) -> Node
     assert isinstance(node.value, dict)
     original = node.value[key]
     mapped = {k: fn(k, v) if isinstance(v.value, dict) else v for k, v in children.items()}
-    return _with(node, key, Node(mapped, original.mark, dict(original.key_marks)))
+    return _with(node, key, _mapping(mapped, original.mark, dict(original.key_marks)))
 
 
 def to_data(node: Node) -> Any:

@@ -11,6 +11,7 @@ from typing import Final
 from pydantic import BaseModel, ValidationError
 
 from reconciler.config.diagnostics import problems_from
+from reconciler.config.duplicates import duplicate_problems
 from reconciler.config.files import FileAccess, FileProblem
 from reconciler.config.loader import (
     Path_,
@@ -91,6 +92,7 @@ def _load(path: str | os.PathLike[str], resolve_secrets: bool) -> LoadedConfig:
         raise ConfigError(_first_per_place(problems)) from None
     loaded = LoadedConfig(config, tree, root_dir)
     problems += reference_problems(loaded)
+    problems += duplicate_problems(loaded)
     if problems:
         raise ConfigError(_first_per_place(problems))
     return loaded

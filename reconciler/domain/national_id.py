@@ -17,6 +17,7 @@ and `NationalId`'s repr is masked.
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -127,6 +128,17 @@ def synthetic(born: date, rng: random.Random, kind: Kind = Kind.ORDINARY) -> str
         if k2 == 10:
             continue
         return f"{base}{k1}{k2}"
+
+
+# Eleven digits standing alone (a space or hyphen allowed after the birth date): not part of
+# a longer number, a word, or a dotted number such as a bank account (1234.56.78903).
+_IN_TEXT = re.compile(r"(?<![\w.,+-])\d{6}[ -]?\d{5}(?![\w-]|[.,]\d)")
+
+
+def positions_in(text: str) -> list[int]:
+    """Where (0-based) a valid number, or a synthetic one, stands in free text. The numbers
+    themselves are not returned, so that callers cannot show them."""
+    return [m.start() for m in _IN_TEXT.finditer(text) if is_valid(m.group(0).replace("-", ""))]
 
 
 def mask(text: str) -> str:

@@ -26,3 +26,16 @@ def is_mobile(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+# Eight digits, grouped by spaces or hyphens as people write them, with an optional +47 or
+# 0047 (in brackets or not), standing alone: not part of a longer number or a word.
+_IN_TEXT = re.compile(
+    r"(?<![\w.,+-])(?:\(?(?:\+|00)47\)?[ \u00a0-]?)?\d(?:[ \u00a0-]?\d){7}(?![\w-]|[.,]\d)"
+)
+
+
+def mobile_positions_in(text: str) -> list[int]:
+    """Where (0-based) a Norwegian mobile number stands in free text; landlines and other
+    numbers are not reported. The numbers themselves are not returned."""
+    return [m.start() for m in _IN_TEXT.finditer(text) if is_mobile(m.group(0))]

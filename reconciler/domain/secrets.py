@@ -18,11 +18,13 @@ import re
 from pathlib import Path
 from typing import Final
 
+from reconciler.domain.text import UNSAFE
+
 MASK: Final = "(sensitive)"
 
-# C0 controls (tab and line breaks included), DEL, C1 controls, and the invisible characters
-# that reorder or hide text (bidi overrides and isolates, zero-width marks)
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+# besides what is unsafe in any text (control and bidi characters, tab and line breaks
+# included): the invisible ones a copied key may carry (zero-width spaces, a byte-order mark)
+_INVISIBLE = re.compile("[\u200b-\u200d\u2060\ufeff]")
 
 _MADE: set[str] = set()
 _NATIONAL_ID = re.compile(r"(?<!\d)\d{6}[ -]?\d{5}(?!\d)")
@@ -34,7 +36,7 @@ class SecretProblem(ValueError):
 
 def control_character(text: str) -> str | None:
     """A description of the first control character in `text`, or None."""
-    m = _CONTROL.search(text)
+    m = UNSAFE.search(text) or _INVISIBLE.search(text)
     if m is None:
         return None
     names = {"\n": "a line break", "\r": "a carriage return", "\t": "a tab"}

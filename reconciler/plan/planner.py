@@ -14,7 +14,8 @@ import sqlalchemy as sa
 
 from reconciler.config import LoadedConfig, load_config
 from reconciler.config.diagnostics import format_path
-from reconciler.config.loader import Path_, display_path
+from reconciler.config.include_paths import display_path
+from reconciler.config.loader import Path_
 from reconciler.config.model import Account, Database
 from reconciler.config.yaml12 import paused_gc
 from reconciler.domain.resources import Action, Change, Resource

@@ -14,7 +14,10 @@ from reconciler.plan.model import AccountPlan, Plan
 
 COLLAPSE_KINDS = {"opus_preblock"}
 COLLAPSE_AFTER = 3
-Style = Callable[[str, str], str]  # (text, action or "dim") → styled text
+Style = Callable[[str, str], str]
+"""(text, tag) → text as shown; the tag is an action, "dim", or "" for plain text. Every
+piece of text taken from the plan passes through it, so that a terminal's style can make
+it safe to print before it adds colour."""
 
 
 def plain(text: str, _: str) -> str:
@@ -82,9 +85,8 @@ def _group_line(group: list[Change]) -> str:
 def account_text(account: AccountPlan, style: Style = plain) -> list[str]:
     lines = [style(f"account {account.account}: {summary(account.counts())}", "dim")]
     for problem in account.problems:
-        lines.append(
-            f"  {problem.mark}: {problem.message}" if problem.mark else f"  {problem.message}"
-        )
+        where = f"{problem.mark}: " if problem.mark else ""
+        lines.append("  " + style(where + problem.message, ""))
     if account.refused:
         lines.append(style(f"  refused: {account.refused}", "delete"))
     for group in _groups(account.changes):
@@ -93,12 +95,14 @@ def account_text(account: AccountPlan, style: Style = plain) -> list[str]:
         if len(group) > 1:
             mark = group[0].resource.sources.get("starts_at")
             where = f"   {style(str(mark), 'dim')}" if mark else ""
-            lines.append(f"  {sign} {_group_line(group)}{where}")
+            lines.append(f"  {sign} {style(_group_line(group), '')}{where}")
             continue
         change = group[0]
         lines.append(f"  {sign} {style(change.address, action.value)}")
         for text, source in _lines(change):
-            lines.append(f"      {text}" + (f"   {style(source, 'dim')}" if source else ""))
+            lines.append(
+                f"      {style(text, '')}" + (f"   {style(source, 'dim')}" if source else "")
+            )
     return lines
 
 

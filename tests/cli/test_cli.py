@@ -12,6 +12,7 @@ import pytest
 from support import ACCOUNT_KEY, BASE, REPO, RunCli, WriteConfig
 
 from reconciler.cli import config_commands
+from reconciler.config.values import Secret
 
 BROKEN = BASE.replace("opus_id: 1", "opus_id: one").replace("title: Tannlege", "titel: Tannlege")
 
@@ -135,6 +136,21 @@ def test_unexpected_errors_are_one_redacted_line_unless_debug(
     assert "Traceback" not in result.err
     result = cli("validate", directory, "--debug")
     assert "Traceback" in result.err
+
+
+def test_national_ids_are_masked_even_where_a_short_secret_occurs_in_them(
+    cli: RunCli, write_config: WriteConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    Secret("${env:SHORT}", "1701234")  # a resolved secret that occurs inside the number
+
+    def broken(path: Path, resolve_secrets: bool = True) -> object:
+        raise RuntimeError("driver said: patient 01017012345 not found")
+
+    monkeypatch.setattr(config_commands, "load_config", broken)
+    result = cli("validate", write_config())
+    assert result.err.startswith("error: internal error: RuntimeError: driver said: patient ")
+    assert "(national id) not found" in result.err
+    assert "01017" not in result.err and "2345" not in result.err
 
 
 def test_schema_writes_and_checks(cli: RunCli, tmp_path: Path) -> None:

@@ -108,6 +108,8 @@ class Case:
     memory: bool = False
     # a file the config must not manage to create (unsafe tags)
     marker: str | None = None
+    # symlinks to make: (name, target), relative to the directory of the config files
+    links: tuple[tuple[str, str], ...] = ()
 
 
 def root(text: str | bytes) -> dict[str, str | bytes]:
@@ -203,6 +205,30 @@ INCLUDE_FANOUT = {
     + ", ".join(["*hundred"] * 10)
     + "]\n",
     "part.yaml": FANOUT_PART,
+}
+
+# 200,000 providers of one value each are within the value budget as written; a clinic's
+# defaults.provider block multiplies each by thirty (1.5 GB once validated).
+DEFAULTS_BLOCK = """\
+        defaults:
+          provider:
+            title: Tannlege
+            consent: {photo: false, title: true}
+            working_hours:
+              - {days: [mon-fri], hours: ["08:00-12:00", "12:30-16:00"]}
+            publishing:
+              - days: [mon-thu]
+                hours: ["08:00-11:30"]
+                appointment_types: ["- Undersøkelse"]
+                dates_off: ["2026-12-24..2027-01-01"]
+"""
+DEFAULTS_BOMB_ROOT = edit(
+    "        opus_id: 1\n        providers:\n",
+    "        opus_id: 1\n" + DEFAULTS_BLOCK + "        providers:\n          include: many.yaml\n",
+)
+DEFAULTS_BOMB = {
+    ROOT: DEFAULTS_BOMB_ROOT,
+    "many.yaml": "".join(f"P{i}: {{}}\n" for i in range(200_000)),
 }
 
 DEEP_NESTING = "version: 1\nnested: " + "[" * 100_000 + "\n"
@@ -315,6 +341,13 @@ YAML_CASES = [
         where=r"(part|reconciler)\.yaml:\d+:\d+: ",
         memory=True,
     ),
+    Case(
+        "defaults-multiplied-by-200k-providers",
+        DEFAULTS_BOMB,
+        line=line_of(DEFAULTS_BOMB_ROOT, "          provider:"),
+        expect=("more than 500,000 values once defaults are applied", "defaults.provider"),
+        memory=True,
+    ),
     Case("nesting-100k-brackets", root(DEEP_NESTING), expect=("nesting",), memory=True),
     Case(
         "nesting-stacked-by-includes",
@@ -375,12 +408,74 @@ def model_case(
     *expect: str,
     forbid: tuple[str, ...] = (),
     on_new_line: bool = True,
+    at: str | None = None,
 ) -> Case:
     """A case that replaces `old` by `new` in the base; with `on_new_line`, the problem must
-    be reported on `new`'s (first) line."""
+    be reported on `new`'s (first) line, or on the line holding `at`."""
     text = edit(old, new)
-    line = line_of(text, new.strip().splitlines()[0]) if on_new_line else None
+    line = line_of(text, at or new.strip().splitlines()[0]) if on_new_line else None
     return Case(case_id, root(text), line=line, expect=expect, forbid=forbid)
+
+
+SMS = '        booked: "Time hos {{clinic_name}} {{date}} kl. {{time}}."\n'
+SITE_TEXTS = "      sms:\n"
+
+
+def site_text_case(case_id: str, key: str, written: str, *expect: str) -> Case:
+    """`site.texts.<key>` set to `written`, a YAML double-quoted text with escapes."""
+    new = f'      texts:\n        {key}: "{written}"\n' + SITE_TEXTS
+    return model_case(case_id, SITE_TEXTS, new, f"site.texts.{key}", *expect, at=f"{key}:")
+
+
+# Characters that must not reach patients (or a terminal), written as YAML escapes.
+CONTROL_CASES = [
+    site_text_case("site-text-bidi-override", "welcome", r"Velkommen \u202Eneppo\u202C", "U+202E"),
+    site_text_case("site-text-bidi-isolate", "patient_info", r"Ring \u2067ikke\u2069", "U+2067"),
+    site_text_case("site-text-nul", "heading", r"Tannlegene\0", "U+0000"),
+    model_case(
+        "sms-terminal-title-escape",
+        SMS,
+        r'        booked: "Time \e]0;owned\a hos {{clinic_name}}"' + "\n",
+        "site.sms.booked",
+        "U+001B",
+    ),
+    model_case(
+        "sms-c1-csi",
+        SMS,
+        r'        booked: "Time \x9B2J hos {{clinic_name}}"' + "\n",
+        "site.sms.booked",
+        "U+009B",
+    ),
+    model_case(
+        "appointment-type-name-escape",
+        '            "- Undersøkelse":\n',
+        '            "- Undersøkelse":\n              duration: 30\n'
+        + r'            "- Rens\e[2J":'
+        + "\n",
+        "this key",
+        "U+001B",
+        at="- Rens",
+    ),
+    model_case(
+        "provider-title-two-lines",
+        "          HAN:\n",
+        "          HAN:\n" + r'            title: "Tannlege\nSpesialist"' + "\n",
+        "providers.HAN.title",
+        "must be one line",
+        at="title:",
+    ),
+    model_case(
+        "email-subject-two-lines",
+        SITE_TEXTS,
+        "      email:\n        booked:\n"
+        + r'          subject: "Time\nBcc: x@example.org"'
+        + "\n"
+        + SITE_TEXTS,
+        "site.email.booked.subject",
+        "must be one line",
+        at="subject:",
+    ),
+]
 
 
 TWO_CERTIFICATES = edit(
@@ -428,6 +523,42 @@ MODEL_CASES = [
         "whole number",
     ),
     model_case(
+        "opus-id-above-sql-server-int",
+        "        opus_id: 1\n",
+        "        opus_id: 2147483648\n",
+        "opus_id",
+        "from 1 to 2,147,483,647",
+    ),
+    model_case(
+        "duration-negative",
+        "              duration: 30\n",
+        "              duration: -30\n",
+        "duration",
+        "from 5 to 600",
+    ),
+    model_case(
+        "duration-above-range",
+        "              duration: 30\n",
+        "              duration: 99999999999\n",
+        "duration",
+        "from 5 to 600",
+    ),
+    model_case(
+        "appointment-type-name-longer-than-its-column",
+        '            "- Undersøkelse":\n',
+        '            "- Undersøkelse":\n              duration: 30\n'
+        '            "- Undersøkelse og tannrens med fluor":\n',
+        "this key is longer than 30 characters",
+        at="fluor",
+    ),
+    model_case(
+        "category-longer-than-its-column",
+        "              category: Undersøkelse\n",
+        "              category: " + "Kategori " * 6 + "\n",
+        "category",
+        "longer than 50 characters",
+    ),
+    model_case(
         "secret-env-missing",
         "    key: ${env:RECON_TEST_ACCOUNT_KEY}\n",
         "    key: ${env:" + MISSING_VARIABLE + "}\n",
@@ -469,6 +600,28 @@ MODEL_CASES = [
         "booking_url",
         "patient_first_name",
     ),
+    *(
+        model_case(
+            f"sms-malformed-merge-field-{name}",
+            '        booked: "Time hos {{clinic_name}} {{date}} kl. {{time}}."\n',
+            f'        booked: "Hei {written}, time hos {{{{clinic_name}}}}."\n',
+            "site.sms.booked",
+            f"'{shown}'",
+            "{{patient_first_name}}",
+        )
+        for name, written, shown in (
+            ("unclosed", "{{patient_first_name}", "{{patient_first_name}"),
+            ("unopened", "{patient_first_name}}", "{patient_first_name}}"),
+            ("single-braces", "{patient_first_name}", "{patient_first_name}"),
+        )
+    ),
+    model_case(
+        "sms-unknown-merge-field-with-spaces",
+        '        booked: "Time hos {{clinic_name}} {{date}} kl. {{time}}."\n',
+        '        booked: "Time hos {{ unknown }} {{date}} kl. {{time}}."\n',
+        "site.sms.booked",
+        "unknown merge field {{unknown}}",
+    ),
     model_case(
         "publishing-undeclared-appointment-type",
         '                appointment_types: ["- Undersøkelse"]\n',
@@ -485,6 +638,54 @@ MODEL_CASES = [
         },
         line=line_of(TWO_CERTIFICATES, "certificates:"),
         expect=("use_certificate",),
+    ),
+]
+
+# --- one row in Opus ------------------------------------------------------------------------
+
+SECOND_CLINIC = """\
+      sentrum:
+        opus_id: 2
+        providers:
+          HAN:
+            publishing:
+              - days: [fri]
+                hours: ["08:00-11:30"]
+"""
+TWO_CLINICS = BASE + SECOND_CLINIC
+CASE_CODES = edit("          HAN:\n", "          han: {}\n          HAN:\n")
+CASE_TYPES = edit(
+    '            "- Undersøkelse":\n',
+    '            "- UNDERSØKELSE":\n              duration: 30\n            "- Undersøkelse":\n',
+)
+
+DUPLICATE_CASES = [
+    Case(
+        "provider-selected-in-two-clinics",
+        root(TWO_CLINICS),
+        line=line_of(TWO_CLINICS, "  HAN:\n            publishing:\n              - days: [fri]"),
+        expect=(
+            "provider 'HAN' is also selected in clinic 'storgata'",
+            f"first at reconciler.yaml:{line_of(TWO_CLINICS, 'HAN:')}:",
+        ),
+    ),
+    Case(
+        "provider-codes-differing-in-case",
+        root(CASE_CODES),
+        line=line_of(CASE_CODES, "HAN:"),
+        expect=(
+            "'HAN' and 'han' are one provider to Opus",
+            f"first at reconciler.yaml:{line_of(CASE_CODES, 'han:')}:",
+        ),
+    ),
+    Case(
+        "appointment-type-names-differing-in-case",
+        root(CASE_TYPES),
+        line=line_of(CASE_TYPES, '"- Undersøkelse":'),
+        expect=(
+            "'- Undersøkelse' and '- UNDERSØKELSE' are one appointment type to Opus",
+            f"first at reconciler.yaml:{line_of(CASE_TYPES, '- UNDERSØKELSE')}:",
+        ),
     ),
 ]
 
@@ -535,10 +736,67 @@ FILE_CASES = [
     ),
 ]
 
-CASES = YAML_CASES + MODEL_CASES + FILE_CASES
+# A recursive glob over a tree whose symlinks lead back into it (and out of it): the walk
+# must end, finding each real file once. One of them is broken, so that the run fails with a
+# problem placed in it.
+CLINICS_GLOB = edit("    clinics:\n", "    clinics:\n      include: 'clinics/**/*.yaml'\n")
+GLOB_LOOP = Case(
+    "include-glob-through-symlink-loops",
+    {
+        ROOT: CLINICS_GLOB,
+        "clinics/nord.yaml": "nord:\n  opus_id: 2\n",
+        "clinics/vest/bergen.yaml": "bergen:\n  opus_id: two\n",
+    },
+    where=r"clinics/vest/bergen\.yaml:2:12: ",
+    expect=("must be a whole number",),
+    memory=True,
+    links=(
+        ("clinics/self", "."),
+        ("clinics/vest/up", ".."),
+        ("clinics/vest/top", "../.."),
+        ("clinics/vest/out", "/"),
+    ),
+)
+OUTSIDE_SITE = edit("    site:\n", "    site:\n      include: ../shared/site.yaml\n")
+INCLUDE_SITE_LINK = edit("    site:\n", "    site:\n      include: site-extra.yaml\n")
+OUTSIDE_CASES = [
+    Case(
+        "include-parent-directory",
+        {"config/reconciler.yaml": OUTSIDE_SITE, "shared/site.yaml": "texts: {heading: Hei}\n"},
+        target="config",
+        line=line_of(OUTSIDE_SITE, "include:"),
+        expect=("include '../shared/site.yaml' reaches", "outside the config directory"),
+    ),
+    Case(
+        "include-absolute-path",
+        root(edit("    site:\n", "    site:\n      include: /etc/passwd\n")),
+        line=line_of(edit("    site:\n", "    site:\n      include: /etc/passwd\n"), "include:"),
+        expect=("is an absolute path",),
+        forbid=("root:",),
+    ),
+    Case(
+        "include-symlink-out",
+        {"config/reconciler.yaml": INCLUDE_SITE_LINK, "elsewhere.yaml": "texts: {}\n"},
+        target="config",
+        line=line_of(INCLUDE_SITE_LINK, "include:"),
+        expect=("through a symlink, outside the config directory",),
+        links=(("config/site-extra.yaml", "../elsewhere.yaml"),),
+    ),
+]
+
+CASES = (
+    YAML_CASES
+    + MODEL_CASES
+    + CONTROL_CASES
+    + DUPLICATE_CASES
+    + FILE_CASES
+    + [GLOB_LOOP, *OUTSIDE_CASES]
+)
 
 
-def write_files(directory: Path, files: Mapping[str, str | bytes]) -> None:
+def write_files(
+    directory: Path, files: Mapping[str, str | bytes], links: tuple[tuple[str, str], ...] = ()
+) -> None:
     for name, content in files.items():
         path = directory / name
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -546,6 +804,9 @@ def write_files(directory: Path, files: Mapping[str, str | bytes]) -> None:
             path.write_bytes(content)
         else:
             path.write_text(content, encoding="utf-8")
+    for name, target in links:
+        (directory / name).parent.mkdir(parents=True, exist_ok=True)
+        (directory / name).symlink_to(target)
 
 
 def limit_memory() -> None:
@@ -580,9 +841,15 @@ def run_validate(
     )
 
 
+# Never printed raw: ESC, BEL, the C1 CSI, and bidirectional overrides and isolates.
+RAW_CONTROLS = ("\x1b", "\x07", "\x9b", "\u202e", "\u2067")
+
+
 def assert_clean(result: subprocess.CompletedProcess[str], forbid: tuple[str, ...] = ()) -> None:
     output = result.stdout + result.stderr
     assert "Traceback" not in output, output
+    for char in RAW_CONTROLS:
+        assert char not in output, f"{char!r} printed raw:\n{output!r}"
     assert "internal error" not in output, output
     assert "MemoryError" not in output, output
     for value in (*SECRET_VALUES, *forbid):
@@ -591,7 +858,7 @@ def assert_clean(result: subprocess.CompletedProcess[str], forbid: tuple[str, ..
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_broken_config_is_reported(tmp_path: Path, case: Case) -> None:
-    write_files(tmp_path, case.files)
+    write_files(tmp_path, case.files, case.links)
 
     result = run_validate(tmp_path, tmp_path / case.target, memory=case.memory)
 
@@ -665,7 +932,7 @@ LOCATED = [c for c in CASES if c.located]
 def test_json_output_for_every_located_case(tmp_path: Path, case: Case) -> None:
     """The same corpus with --format json: one JSON document on stdout, each problem placed
     in a file that exists."""
-    write_files(tmp_path, case.files)
+    write_files(tmp_path, case.files, case.links)
 
     result = run_validate(tmp_path, tmp_path / case.target, "--format", "json", memory=case.memory)
 

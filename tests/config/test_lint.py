@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
-from support import BASE, WriteConfig
+from support import BASE, RunCli, WriteConfig
 
 from reconciler.config import RULES, lint, load_config
 from reconciler.errors import Severity
@@ -13,6 +15,8 @@ RULE = '                hours: ["08:00-11:30", "12:30-15:00"]\n'
 TYPES = '            "- Undersøkelse": {duration: 30, category: Undersøkelse}\n'
 PREBLOCK = '            Internett: {kind: internet, color: "#D6F5D6"}\n'
 SITE = "    clinics:\n"
+NATIONAL_ID = "020132 99997"  # the tax authority's test vector
+MOBILE = "+47 912 34 567"
 
 
 def site(yaml: str) -> tuple[str, str]:
@@ -152,6 +156,16 @@ CASES: list[tuple[str, Change | list[Change], str]] = [
         site("      analytics: {script: '<script></script>'}\n"),
         "does not support",
     ),
+    (
+        "national-id-in-text",
+        site(f"      texts: {{welcome: 'Velkommen, {NATIONAL_ID}!'}}\n"),
+        "site.texts.welcome: holds a national identity number (at character 12)",
+    ),
+    (
+        "mobile-in-text",
+        site(f"      sms: {{booked: 'Spørsmål? Ring {MOBILE}.'}}\n"),
+        "site.sms.booked: holds a mobile number (at character 16); patients read this text",
+    ),
 ]
 
 
@@ -187,3 +201,69 @@ def test_severities_are_meaningful() -> None:
     assert RULES["boka-vard-not-sweden"].severity is Severity.ERROR
     assert RULES["skip-confirmation"].severity is Severity.WARNING
     assert RULES["preblock-code"].severity is Severity.INFO
+
+
+PERSONAL = f"""\
+    site:
+      texts:
+        heading: "Tannlegene {MOBILE}"
+        information: {{patient_note: "Ikke skriv fødselsnummer (som 02013299997) her"}}
+      email:
+        booked: {{body: "Hilsen tannlege 41234567 og fnr 30108299939"}}
+    clinics:
+"""
+
+
+def test_personal_data_is_found_in_every_public_text_and_never_shown(
+    write_config: WriteConfig,
+) -> None:
+    text = BASE.replace(SITE, PERSONAL)
+    text = text.replace("title: Tannlege", "title: Tannlege 98765432")
+    text = text.replace(
+        "      sentrum:\n", "      sentrum:\n        text: {body: 'fnr 02013299997'}\n"
+    )
+    text = text.replace('"- Tannrens": {', '"- Tannrens": {description: Ring 91234567, ')
+    found = findings(write_config, text)
+    where = sorted((code, message.split(":")[0]) for code, message, _ in found)
+    base = "accounts.clinic."
+    assert where == sorted(
+        [
+            ("mobile-in-text", base + "site.texts.heading"),
+            ("national-id-in-text", base + "site.texts.information.patient_note"),
+            ("mobile-in-text", base + "site.email.booked.body"),
+            ("national-id-in-text", base + "site.email.booked.body"),
+            ("national-id-in-text", base + "clinics.sentrum.text.body"),
+            ("mobile-in-text", base + "clinics.sentrum.providers.HAN.title"),
+            (
+                "mobile-in-text",
+                base + 'databases.main.opus.appointment_types["- Tannrens"].description',
+            ),
+        ]
+    )
+    for _, message, _ in found:
+        assert not re.search(r"\d{5}", message), message
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "Ring oss på 22 12 34 56",  # a landline
+        "Konto 1234.56.78903",  # a bank account
+        "Org.nr. 912 345 678",  # nine digits: an organisation number
+        "Åpent 0800-1600, tlf. 800 12 345",
+        "Kode 12345678901",  # eleven digits that are no national identity number
+    ],
+)
+def test_public_numbers_are_not_personal_data(write_config: WriteConfig, written: str) -> None:
+    text = BASE.replace(SITE, f"    site: {{texts: {{welcome: '{written}'}}}}\n{SITE}")
+    assert findings(write_config, text) == []
+
+
+def test_the_lint_command_never_prints_the_numbers(write_config: WriteConfig, cli: RunCli) -> None:
+    directory = write_config(BASE.replace(SITE, PERSONAL))
+    for fmt in ("text", "json", "github"):
+        result = cli("lint", directory, "--format", fmt)
+        output = result.out + result.err
+        assert "national-id-in-text" in output, output
+        for number in ("02013299997", "30108299939", "912 34 567", "41234567"):
+            assert number not in output

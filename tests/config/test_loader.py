@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from support import BASE, WriteConfig
+from support import BASE, REPO, WriteConfig
 
-from reconciler.config import load_config
+from reconciler.config import include_paths, load_config, loader, yaml12
 from reconciler.config.loader import load_tree, merge, to_data
 from reconciler.config.values import Text
-from reconciler.config.yaml12 import parse
+from reconciler.config.yaml12 import Budget, parse
 from reconciler.errors import ConfigError, ReconcilerError
 
 
@@ -222,3 +222,140 @@ def test_nesting_is_bounded_across_includes(write_config: WriteConfig) -> None:
     with pytest.raises(ConfigError) as info:
         load_config(directory)
     assert any("nests deeper than 64 levels" in m for m in messages(info.value))
+
+
+def load_problems(directory: Path) -> list[str]:
+    with pytest.raises(ConfigError) as info:
+        load_config(directory)
+    return messages(info.value)
+
+
+def test_includes_may_not_leave_the_config_directory(
+    write_config: WriteConfig, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    outside = tmp_path / "outside.yaml"
+    outside.write_text("texts: {heading: Hei}\n", encoding="utf-8")
+    directory = write_config(
+        BASE.replace(
+            "    clinics:\n",
+            "    site:\n"
+            f"      include: [../outside.yaml, {outside}, '../*.yaml', linked.yaml, 'parts/*']\n"
+            "    clinics:\n",
+        )
+    )
+    (directory / "linked.yaml").symlink_to(outside)
+    (directory / "parts").symlink_to(tmp_path)
+    monkeypatch.chdir(directory)
+    located = load_problems(directory)
+    assert all(p.startswith("reconciler.yaml:16:") for p in located), located
+    problems = [p.split(": ", 1)[1] for p in located]
+    inside = "included files must lie inside the directory that holds reconciler.yaml"
+    assert problems == [
+        f"include '../outside.yaml' reaches {outside}, outside the config directory; " + inside,
+        f"include '{outside}' is an absolute path; include paths are relative to the "
+        "including file and stay inside the config directory",
+        f"include pattern '../*.yaml' starts outside the config directory; {inside}",
+        f"include 'linked.yaml' reaches {outside} through a symlink, outside the config "
+        f"directory; {inside}",
+        f"include pattern 'parts/*' starts outside the config directory; {inside}",
+    ]
+
+
+def test_includes_may_go_up_and_through_symlinks_that_stay_inside(
+    write_config: WriteConfig,
+) -> None:
+    directory = write_config(
+        BASE.replace("    clinics:\n", "    site: {include: shared/site.yaml}\n    clinics:\n"),
+        shared__texts_yaml="texts: {heading: Hei}\n",
+        shared__site_yaml="include: ../common/link.yaml\n",
+    )
+    (directory / "common").mkdir()
+    (directory / "common" / "link.yaml").symlink_to(directory / "shared" / "texts.yaml")
+    loaded = load_config(directory)
+    assert loaded.config.accounts["clinic"].site.texts.heading == "Hei"
+
+
+def clinic_file(name: str, opus_id: int) -> str:
+    return f"{name}:\n  opus_id: {opus_id}\n"
+
+
+def test_recursive_globs_do_not_follow_symlinked_directories(write_config: WriteConfig) -> None:
+    directory = write_config(
+        BASE.replace("      sentrum:\n", "      include: 'clinics/**/*.yaml'\n      sentrum:\n"),
+        clinics__nord_yaml=clinic_file("nord", 2),
+        clinics__vest__bergen_yaml=clinic_file("bergen", 3),
+        clinics__dot__skjult__x_yaml=clinic_file("skjult", 4),
+    )
+    (directory / "clinics" / "dot").rename(directory / "clinics" / ".dot")
+    (directory / "clinics" / "loop").symlink_to(directory / "clinics")
+    (directory / "clinics" / "vest" / "up").symlink_to(directory)
+    loaded = load_config(directory)
+    assert list(loaded.config.accounts["clinic"].clinics) == ["nord", "bergen", "sentrum"]
+
+
+@pytest.mark.parametrize(
+    ("bound", "value", "expected"),
+    [
+        ("MAX_GLOB_DEPTH", 2, "goes more than 2 directories deep; name the directories to include"),
+        ("MAX_GLOB_ENTRIES", 3, "looks through more than 3 directory entries; narrow it"),
+    ],
+)
+def test_recursive_globs_are_bounded(
+    write_config: WriteConfig,
+    monkeypatch: pytest.MonkeyPatch,
+    bound: str,
+    value: int,
+    expected: str,
+) -> None:
+    monkeypatch.setattr(include_paths, bound, value)
+    directory = write_config(
+        BASE.replace("      sentrum:\n", "      include: 'clinics/**/*.yaml'\n      sentrum:\n"),
+        clinics__a__b__c__d_yaml=clinic_file("d", 2),
+        clinics__e_yaml=clinic_file("e", 3),
+        clinics__f_yaml=clinic_file("f", 4),
+    )
+    [problem] = load_problems(directory)
+    assert problem.endswith(
+        f"reconciler.yaml:16:16: include pattern 'clinics/**/*.yaml' {expected}"
+    )
+
+
+def test_the_readme_states_the_glob_bounds() -> None:
+    readme = " ".join((REPO / "README.md").read_text(encoding="utf-8").split())
+    assert f"more than {include_paths.MAX_GLOB_DEPTH} directories deep" in readme
+    assert f"more than {include_paths.MAX_GLOB_ENTRIES:,} entries" in readme
+    assert f"at most {yaml12.MAX_NODES:,} values counted as expanded" in readme
+    assert f"a file at most {yaml12.MAX_FILE_BYTES // 1024**2} MB" in readme
+
+
+def test_merged_trees_count_their_values_as_if_written_out() -> None:
+    base = parse("a: {x: 1, y: [1, 2]}\nb: 1\n", "base")
+    over = parse("a: {y: [3], z: {deep: [1]}}\nc: 3\n", "over")
+    written = parse("a: {x: 1, y: [3], z: {deep: [1]}}\nb: 1\nc: 3\n", "written")
+    assert base is not None and over is not None and written is not None
+    merged = merge(base, over)
+    assert (merged.size, merged.height) == (written.size, written.height)
+
+
+PROVIDERS = "".join(f"P{i}: {{}}\n" for i in range(100))
+
+
+@pytest.mark.parametrize("level", ["root", "clinic"])
+def test_the_value_budget_counts_what_defaults_add(
+    write_config: WriteConfig, monkeypatch: pytest.MonkeyPatch, level: str
+) -> None:
+    block = "provider: {title: Tannlege, consent: {title: true}}"
+    root = BASE.replace("          HAN:", "          include: many.yaml\n          HAN:")
+    directory = write_config(root, many_yaml=PROVIDERS)
+    parsed = load_tree(directory).root.size
+    monkeypatch.setattr(loader, "Budget", lambda: Budget(left=parsed + 100))
+    load_config(directory)  # 100 values to spare: valid
+    if level == "root":
+        root = root.replace("accounts:\n", f"defaults:\n  {block}\naccounts:\n")
+    else:
+        root = root.replace(
+            "        providers:\n", f"        defaults:\n          {block}\n        providers:\n"
+        )
+    [problem] = load_problems(write_config(root, many_yaml=PROVIDERS))
+    assert "more than 500,000 values once defaults are applied" in problem
+    assert "this defaults.provider block adds up to 6 values to every provider" in problem

@@ -21,6 +21,11 @@ def problems_of(directory: Path, **kwargs: bool) -> list[str]:
     ]
 
 
+def test_a_long_type_not_offered_for_e_booking_is_valid(write_config: WriteConfig) -> None:
+    text = BASE.replace("duration: 30,", "duration: 540, use_in_ebooking: false,")
+    load_config(write_config(text))
+
+
 def test_the_base_config_is_valid(write_config: WriteConfig) -> None:
     loaded = load_config(write_config())
     account = loaded.config.accounts["clinic"]
@@ -53,7 +58,26 @@ def test_the_base_config_is_valid(write_config: WriteConfig) -> None:
             "must be one of: NO, SE, DK; did you mean 'NO'?",
         ),
         ("opus_id: 1", "opus_id: 010", "must be a whole number written without leading zeros"),
-        ("opus_id: 1", "opus_id: 0", "must be at least 1"),
+        ("opus_id: 1", "opus_id: 0", "opus_id: must be a whole number from 1 to 2,147,483,647"),
+        ("opus_id: 1", "opus_id: 2147483648", "from 1 to 2,147,483,647 [less-than-equal]"),
+        ("duration: 30", "duration: -30", "duration: must be a whole number from 5 to 600"),
+        ("duration: 30", "duration: 100000", "duration: must be a whole number from 5 to 600"),
+        (
+            "duration: 30",
+            "duration: 540",
+            "a type offered for e-booking lasts at most 480 minutes on the booking site",
+        ),
+        (
+            "    subdomain: testklinikken",
+            "    subdomain: " + "t" * 51,
+            "the subdomain has 51 characters; the booking site holds at most 50",
+        ),
+        (
+            "category: Undersøkelse",
+            "category: " + "x" * 51,
+            "longer than 50 characters (it has 51)",
+        ),
+        ('"- Tannrens"', '"- Tannrens med polering og fluor"', "this key is longer than 30"),
         ("opus_id: 1", "opus_id: one", "must be a whole number"),
         ('color: "#D6F5D6"', "color: green", "must be a colour like #1A6E8E"),
         ("duration: 30", "duration: 30 min", "must be a whole number"),

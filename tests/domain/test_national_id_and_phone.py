@@ -7,8 +7,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reconciler.domain.national_id import InvalidNationalId, Kind, is_valid, mask, parse, synthetic
-from reconciler.domain.phone import is_mobile, normalize_mobile
+from reconciler.domain.national_id import (
+    InvalidNationalId,
+    Kind,
+    is_valid,
+    mask,
+    parse,
+    positions_in,
+    synthetic,
+)
+from reconciler.domain.phone import is_mobile, mobile_positions_in, normalize_mobile
 
 
 def test_the_tax_authoritys_2032_vectors() -> None:
@@ -108,3 +116,37 @@ def test_mobiles(text: str, normal: str) -> None:
 @pytest.mark.parametrize("text", ["22123456", "42123456", "4912345", "+46 701234567", "9123456x"])
 def test_not_mobiles(text: str) -> None:
     assert not is_mobile(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "positions"),
+    [
+        ("fnr 02013299997 her", [4]),
+        ("020132 99997 og 020132-99997", [0, 16]),
+        ("30108299939.", [0]),
+        ("02013299998", []),  # control digits do not match
+        ("konto 1234.56.78903", []),
+        ("x02013299997", []),  # part of a word
+        ("102013299997", []),  # part of a longer number
+        ("02013299997,5", []),
+    ],
+)
+def test_national_ids_in_free_text(text: str, positions: list[int]) -> None:
+    assert positions_in(text) == positions
+
+
+@pytest.mark.parametrize(
+    ("text", "positions"),
+    [
+        ("Ring 912 34 567 i dag", [5]),
+        ("tlf: +47 912 34 567.", [5]),
+        ("(+47) 45-12-34-56 eller 0047 48000000", [0, 24]),
+        ("Ring 22 12 34 56", []),  # a landline
+        ("UA-91234567-1", []),  # part of an identifier
+        ("sum 91234567,50 kr", []),
+        ("Org.nr. 912 345 678", []),  # nine digits
+        ("Sentralbord 800 12 345", []),
+    ],
+)
+def test_mobiles_in_free_text(text: str, positions: list[int]) -> None:
+    assert mobile_positions_in(text) == positions

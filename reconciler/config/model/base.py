@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -16,7 +17,9 @@ from pydantic import (
 )
 
 from reconciler.config.values import Invalid
+from reconciler.domain import opus_limits as limits
 from reconciler.domain.templates import merge_field_problems
+from reconciler.domain.text import control_problem
 from reconciler.domain.times import DAY_NAMES, DateSpan, TimeWindow, Weekday, parse_days
 
 
@@ -60,23 +63,63 @@ Identifier = Annotated[
 
 ProviderCode = Annotated[
     str,
-    StringConstraints(pattern=r"^[A-Za-z0-9ÆØÅæøå][A-Za-z0-9ÆØÅæøå_.-]{0,15}$"),
+    StringConstraints(
+        pattern=rf"^[A-Za-z0-9ÆØÅæøå][A-Za-z0-9ÆØÅæøå_.-]{{0,{limits.PROVIDER_CODE - 1}}}$"
+    ),
 ]
 """A provider's code (signature) in Opus, e.g. HAN."""
+
+OpusId = Annotated[int, Field(ge=1, le=limits.INT_MAX)]
+"""An id in the Opus database: a SQL Server int."""
 
 HexColor = Annotated[str, StringConstraints(pattern=r"^#[0-9A-Fa-f]{6}$")]
 
 
-def _text(max_length: int) -> Any:
-    return Annotated[str, StringConstraints(max_length=max_length)]
+def _one_line(value: str) -> str:
+    problem = control_problem(value)
+    if problem:
+        raise Invalid(problem, "control-character")
+    return value
 
 
-Text30 = _text(30)
-Text50 = _text(50)
-Text100 = _text(100)
-Text150 = _text(150)
-Text174 = _text(174)
-LongText = _text(4000)
+def _lines(value: str) -> str:
+    problem = control_problem(value, lines=True)
+    if problem:
+        raise Invalid(problem, "control-character")
+    return value
+
+
+def text(max_length: int, *, lines: bool = False, pattern: str | None = None) -> Any:
+    """Text of at most `max_length` characters without control characters (see
+    reconciler.domain.text); with `lines` it may hold tabs and line breaks."""
+    check = AfterValidator(_lines if lines else _one_line)
+    return Annotated[str, StringConstraints(max_length=max_length, pattern=pattern), check]
+
+
+Text30 = text(30)
+Text50 = text(50)
+Text100 = text(100)
+Text150 = text(150)
+Text174 = text(174)
+Text300 = text(300)
+LongText = text(4000, lines=True)
+Script = text(64 * 1024, lines=True)
+# Text written to an Opus column: at most as long as the column.
+AppointmentTypeName = text(limits.APPOINTMENT_TYPE_NAME)
+PreblockTypeName = text(limits.PREBLOCK_TYPE_NAME)
+ListName = text(limits.LIST_NAME)
+Category = text(limits.CATEGORY)
+Description = text(limits.DESCRIPTION)
+ResourceLetters = text(limits.RESOURCE)
+BookText = text(limits.BOOK_TEXT)
+PreblockText = text(limits.PREBLOCK_TYPE_TEXT)
+PreblockCode = text(limits.PREBLOCK_TYPE_CODE)
+Name = text(limits.NAME)
+Title = text(limits.TITLE)
+
+EmailAddress = text(300, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+WebAddress = text(300, pattern=r"^https?://[^\s/]+(/[^\s]*)?$")
+ProfileText = text(100, lines=True)
 
 
 def _parse_with(parser: Any) -> Any:
@@ -88,26 +131,44 @@ def _parse_with(parser: Any) -> Any:
     return check
 
 
-def _template(value: Any) -> str:
-    if not isinstance(value, str):
-        raise ValueError("must be text")
-    problems = merge_field_problems(value)
-    if problems:
-        raise Invalid(problems[0], "merge-field")
-    return str(value)
+def _template(*, lines: bool) -> Any:
+    def check(value: Any) -> str:
+        if not isinstance(value, str):
+            raise ValueError("must be text")
+        if len(value) > TEMPLATE_MAX:
+            raise Invalid(f"is longer than {TEMPLATE_MAX} characters", "string-too-long")
+        problem = control_problem(value, lines=lines)
+        if problem:
+            raise Invalid(problem, "control-character")
+        problems = merge_field_problems(value)
+        if problems:
+            more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+            raise Invalid(problems[0] + more, "merge-field")
+        return str(value)
+
+    return check
 
 
-Template = Annotated[
-    str,
-    PlainValidator(_template),
-    WithJsonSchema(
-        {
-            "type": "string",
-            "x-kind": "text with merge fields",
-            "description": "Text with merge fields like {{clinic_name}}.",
-        }
-    ),
-]
+def _template_type(*, lines: bool) -> Any:
+    return Annotated[
+        str,
+        PlainValidator(_template(lines=lines)),
+        WithJsonSchema(
+            {
+                "type": "string",
+                "maxLength": TEMPLATE_MAX,
+                "x-kind": "text with merge fields",
+                "description": "Text with merge fields like {{clinic_name}}.",
+            }
+        ),
+    ]
+
+
+TEMPLATE_MAX = 4000  # the booking site's limit for a message template
+Template = _template_type(lines=True)
+"""A message (e-mail body, SMS) with merge fields; it may span lines."""
+Subject = _template_type(lines=False)
+"""An e-mail subject with merge fields: one line (a line break would end the header)."""
 
 Days = Annotated[
     tuple[Weekday, ...],

@@ -8,15 +8,21 @@ from typing import Any, Literal
 from pydantic import ValidationInfo, field_validator, model_validator
 
 from reconciler.config.model.base import (
+    AppointmentTypeName,
     Dates,
     Days,
     Identifier,
+    LongText,
     Model,
+    Name,
+    OpusId,
+    PreblockTypeName,
+    ProfileText,
     ProviderCode,
-    Text30,
     Text50,
     Text100,
-    Text174,
+    Title,
+    WebAddress,
     Window,
     setting,
 )
@@ -26,6 +32,7 @@ from reconciler.config.values import DatabaseUrl, Invalid, Resolvable, SecretRef
 from reconciler.domain.labels import SITE_DOMAIN, subdomain_problem
 
 SUPPORTED_VERSIONS = (1,)
+SITE_SUBDOMAIN_MAX = 50  # the booking site's Subdomain.Name; a DNS label could hold 63
 
 CertificateFile = local_file(64 * 1024, (".p12", ".pfx"))
 Photo = local_file(2 * 1024 * 1024, (".png", ".jpg", ".jpeg", ".webp"))
@@ -124,12 +131,12 @@ class PublishingRule(Model):
     horizon_days: int = setting(
         56, doc="How many days ahead, counting from today, time is published.", ge=1, le=366
     )
-    preblock_type: Text30 | None = setting(
+    preblock_type: PreblockTypeName | None = setting(
         None,
         gui="Legg til preblokkering",
         doc="The Internet preblock type to place; may be left out when the database has one.",
     )
-    appointment_types: list[Text30] | None = setting(
+    appointment_types: list[AppointmentTypeName] | None = setting(
         None, doc="Appointment types offered in this time; all e-booking types when left out."
     )
     dates_off: list[Dates] = setting(
@@ -143,11 +150,11 @@ class Provider(Model):
     """A selected provider (Valgte behandlere): only they can publish. The key is the
     provider's code in Opus; their order in the file is the display order."""
 
-    name: Text174 | None = setting(None, doc="The provider's name, for readers of the config.")
-    title: Text50 | None = setting(
+    name: Name | None = setting(None, doc="The provider's name, for readers of the config.")
+    title: Title | None = setting(
         None, gui="Tittel", doc="Shown only with the provider's consent.", vendor="Clinician.Title"
     )
-    text: Text100 | None = setting(
+    text: ProfileText | None = setting(
         None, gui="Tekst", doc="The profile text.", vendor="Clinician.Info"
     )
     photo: Photo | None = setting(  # type: ignore[valid-type]
@@ -174,17 +181,17 @@ class Provider(Model):
 
 class ClinicText(Model):
     header: Text100 | None = setting(None, doc="Heading.", vendor="Clinic.ClinicTextHeader")
-    body: str | None = setting(None, doc="Text.", vendor="Clinic.ClinicTextBody", max_length=4000)
+    body: LongText | None = setting(None, doc="Text.", vendor="Clinic.ClinicTextBody")
 
 
 class Clinic(Model):
     """A clinic that publishes. Clinics show in the order they appear in the config."""
 
-    opus_id: int = setting(doc="The clinic's id in the Opus database.", ge=1)
+    opus_id: OpusId = setting(doc="The clinic's id in the Opus database.")
     database: Identifier | None = setting(
         None, gui="Velg database", doc="Which of the account's databases; may be left out if one."
     )
-    name: Text174 | None = setting(None, doc="The clinic's name, for readers of the config.")
+    name: Name | None = setting(None, doc="The clinic's name, for readers of the config.")
     group: Text50 | None = setting(
         None,
         gui="Gruppe",
@@ -207,16 +214,16 @@ class Account(Model):
     )
     subdomain: str = setting(
         gui="Underdomene",
-        doc=f"The site's label: <subdomain>.{SITE_DOMAIN}. Lower-case letters, digits, hyphens.",
+        doc=f"The site's label: <subdomain>.{SITE_DOMAIN}. Lower-case letters, digits, hyphens; "
+        f"at most {SITE_SUBDOMAIN_MAX}.",
         vendor="Subdomain.Name",
     )
     country: Literal["NO", "SE", "DK"] = setting(
         "NO", doc="The account's country; Boka Vård is Swedish only.", vendor="OpusDatabase.Culture"
     )
-    site_url: str | None = setting(
+    site_url: WebAddress | None = setting(
         None,
         doc=f"The booking site's API address; https://<subdomain>.{SITE_DOMAIN} when left out.",
-        pattern=r"^https?://[^\s/]+(/[^\s]*)?$",
     )
     certificates: dict[Identifier, Certificate] = setting(
         {}, gui="Velg sertifikat", doc="Client certificates registered, by a name of your choice."
@@ -240,6 +247,12 @@ class Account(Model):
         problem = subdomain_problem(value)
         if problem:
             raise Invalid(problem, "invalid-subdomain")
+        if len(value) > SITE_SUBDOMAIN_MAX:
+            raise Invalid(
+                f"the subdomain has {len(value)} characters; the booking site holds at most "
+                f"{SITE_SUBDOMAIN_MAX}",
+                "invalid-subdomain",
+            )
         return value
 
     @property

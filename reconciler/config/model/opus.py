@@ -8,20 +8,30 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import PlainValidator, WithJsonSchema
+from pydantic import PlainValidator, WithJsonSchema, model_validator
 
 from reconciler.config.model.base import (
+    AppointmentTypeName,
+    BookText,
+    Category,
+    Description,
     HexColor,
+    ListName,
     Model,
+    PreblockCode,
+    PreblockText,
+    PreblockTypeName,
     ProviderCode,
-    Text30,
-    Text50,
-    Text100,
-    Text150,
+    ResourceLetters,
     setting,
 )
+from reconciler.config.values import Invalid
+from reconciler.domain import opus_limits as limits
+from reconciler.domain.text import control_problem
 
 Owner = Literal["organisation", "company", "provider"]
+
+SITE_TREATMENT_MINUTES = 480  # the longest treatment the booking site holds
 
 ABSENT_DOC = "Set to true to remove this object from Opus; leaving it out leaves it alone."
 
@@ -29,8 +39,8 @@ ABSENT_DOC = "Set to true to remove this object from Opus; leaving it out leaves
 class PreblockType(Model):
     """A preblock type (Preblokkering); the Internet type is what publishes free time."""
 
-    text: Text100 | None = setting(None, gui="Tekst", doc="A short description.")
-    code: Text30 | None = setting(None, gui="Kode", doc="A code; the vendor advises none.")
+    text: PreblockText | None = setting(None, gui="Tekst", doc="A short description.")
+    code: PreblockCode | None = setting(None, gui="Kode", doc="A code; the vendor advises none.")
     color: HexColor | None = setting(
         None,
         gui="Farge",
@@ -50,7 +60,7 @@ class PreblockType(Model):
         doc="Lets patients move appointments without an appointment type (e.g. from "
         "fully automatic recall) that lie on this preblock.",
     )
-    disallowed_appointment_types: list[Text30] = setting(
+    disallowed_appointment_types: list[AppointmentTypeName] = setting(
         [], gui="Ikke tillat på", doc="Appointment types that may not be booked on it."
     )
     kind: Literal["internet", "normal"] = setting(
@@ -71,16 +81,22 @@ class AppointmentType(Model):
     """A stored appointment type (Forhåndslagret timeavtale): what a patient can book. The
     key is the name the patient sees (convention: it starts with "- ")."""
 
-    duration: int = setting(gui="Antall minutter", doc="Length in minutes.", ge=5, le=600)
-    category: Text50 | None = setting(
+    duration: int = setting(
+        gui="Antall minutter",
+        doc=f"Length in minutes; at most {SITE_TREATMENT_MINUTES} for a type offered for "
+        "e-booking (the booking site's limit).",
+        ge=5,
+        le=600,
+    )
+    category: Category | None = setting(
         None,
         gui="Kategori for timeavtale",
         doc="The appointment category. Opus requires one; bookings get it.",
     )
-    description: Text150 | None = setting(
+    description: Description | None = setting(
         None, doc="A description shown to the patient.", vendor="Treatment.Description"
     )
-    resource: Text30 | None = setting(
+    resource: ResourceLetters | None = setting(
         None, gui="Pride (ressursbestilling)", doc="Resource booking, in the book's own letters."
     )
     use_in_book: bool = setting(True, gui="Bruk i timebok", doc="Usable in the appointment book.")
@@ -111,12 +127,22 @@ class AppointmentType(Model):
         ge=0,
         le=365,
     )
-    book_text: Text100 | None = setting(
+    book_text: BookText | None = setting(
         None,
         gui="Timeboktekst",
         doc="Text in the appointment book; say that it is an e-booking.",
     )
     absent: bool = setting(False, doc=ABSENT_DOC)
+
+    @model_validator(mode="after")
+    def _fits_the_site(self) -> AppointmentType:
+        if self.use_in_ebooking and self.duration > SITE_TREATMENT_MINUTES:
+            raise Invalid(
+                f"duration {self.duration}: a type offered for e-booking lasts at most "
+                f"{SITE_TREATMENT_MINUTES} minutes on the booking site",
+                "site-limit",
+            )
+        return self
 
 
 class ListLinks(Model):
@@ -137,7 +163,7 @@ class RegistrationList(Model):
     """A registration list (Registreringsliste): which appointment types are offered, in order."""
 
     owner: Owner = setting("organisation", gui="Eier", doc="Who has access to the list.")
-    appointment_types: list[Text30] = setting(
+    appointment_types: list[AppointmentTypeName] = setting(
         gui="Valgte timeavtaler", doc="The appointment types in the list, in order."
     )
     linked_to: ListLinks = setting(ListLinks, gui="E-timebok reg.mod", doc="Where it is linked.")
@@ -149,7 +175,7 @@ class PreblockList(Model):
     offered, in order."""
 
     owner: Owner = setting("organisation", gui="Eier", doc="Who has access to the list.")
-    preblock_types: list[Text30] = setting(
+    preblock_types: list[PreblockTypeName] = setting(
         gui="Valgte preblokkeringer", doc="The preblock types in the list, in order."
     )
     linked_to: ListLinks = setting(ListLinks, gui="Preblokk reg.mod", doc="Where it is linked.")
@@ -162,10 +188,17 @@ def _who(value: Any) -> str | list[str]:
     if (
         isinstance(value, list)
         and value
-        and all(isinstance(v, str) and 0 < len(v) <= 30 for v in value)
+        and all(isinstance(v, str) and 0 < len(v) <= limits.GRANTEE for v in value)
     ):
+        for v in value:
+            problem = control_problem(v)
+            if problem:
+                raise Invalid(f"a name {problem}", "control-character")
         return [str(v) for v in value]
-    raise ValueError("must be everyone, or a list of Opus user and group names")
+    raise ValueError(
+        "must be everyone, or a list of Opus user and group names "
+        f"(each at most {limits.GRANTEE} characters)"
+    )
 
 
 Who = Annotated[
@@ -176,7 +209,11 @@ Who = Annotated[
             "x-kind": "`everyone` or list of names",
             "anyOf": [
                 {"const": "everyone"},
-                {"type": "array", "items": {"type": "string", "maxLength": 30}, "minItems": 1},
+                {
+                    "type": "array",
+                    "items": {"type": "string", "maxLength": limits.GRANTEE},
+                    "minItems": 1,
+                },
             ],
         }
     ),
@@ -220,16 +257,16 @@ class Opus(Model):
     ebooking: EBooking = setting(
         EBooking, gui="Forhåndslagrede timeavtaler", doc="E-booking setup."
     )
-    preblock_types: dict[Text30, PreblockType] = setting(
+    preblock_types: dict[PreblockTypeName, PreblockType] = setting(
         {}, gui="Preblokkeringer i timebok", doc="Preblock types, by name."
     )
-    appointment_types: dict[Text30, AppointmentType] = setting(
+    appointment_types: dict[AppointmentTypeName, AppointmentType] = setting(
         {}, gui="Forhåndslagrede timeavtaler", doc="Appointment types, by the name patients see."
     )
-    registration_lists: dict[Text50, RegistrationList] = setting(
+    registration_lists: dict[ListName, RegistrationList] = setting(
         {}, gui="Registreringsliste", doc="Registration lists, by name."
     )
-    preblock_lists: dict[Text50, PreblockList] = setting(
+    preblock_lists: dict[ListName, PreblockList] = setting(
         {}, gui="Preblokkering – Registreringsliste", doc="Preblock lists, by name."
     )
     access: AccessRights = setting(AccessRights, gui="Tilgangssystem", doc="Access rights.")

@@ -10,9 +10,12 @@ from typing import Literal
 from pydantic import model_validator
 
 from reconciler.config.model.base import (
+    EmailAddress,
     HexColor,
     LongText,
     Model,
+    Script,
+    Subject,
     Template,
     Text100,
     Text174,
@@ -303,7 +306,7 @@ class Theme(Model):
 
 
 class EmailTemplate(Model):
-    subject: Template | None = setting(None, doc="The subject line; merge fields allowed.")
+    subject: Subject | None = setting(None, doc="The subject line, one line; merge fields allowed.")
     body: Template | None = setting(None, doc="The message; merge fields allowed.")
 
 
@@ -311,12 +314,8 @@ class Email(Model):
     """Confirmation e-mails; unset texts mean the vendor's standard texts."""
 
     sender_name: Text100 | None = setting(None, gui="Avsender for E-post", doc="Sender's name.")
-    sender_address: str | None = setting(
-        None,
-        gui="Avsender for E-post",
-        doc="Sender's e-mail address.",
-        pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
-        max_length=300,
+    sender_address: EmailAddress | None = setting(
+        None, gui="Avsender for E-post", doc="Sender's e-mail address."
     )
     booked: EmailTemplate = setting(
         EmailTemplate, gui="E-post: bestilt", doc="Sent when an appointment is booked."
@@ -340,9 +339,7 @@ class Sms(Model):
 class Analytics(Model):
     """A web-analytics script injected into the site (the vendor does not support its use)."""
 
-    script: str | None = setting(
-        None, gui="Avansert: script", doc="The script, as text.", max_length=64 * 1024
-    )
+    script: Script | None = setting(None, gui="Avansert: script", doc="The script, as text.")
     in_header: bool = setting(
         False,
         doc="Place the script in the page header instead of the body.",

@@ -21,6 +21,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import mssql
 from sqlalchemy.engine import Dialect
 
+from reconciler.domain import opus_limits as limits
+
 # Tables whose rows carry a change number.
 VERSIONED = (
     "clinics",
@@ -148,7 +150,7 @@ def _declare(b: _Builder) -> None:
     b.table(
         "clinics",
         col("id", sa.Integer, primary_key=True, autoincrement=False),
-        col("name", text(174), nullable=False),
+        col("name", text(limits.NAME), nullable=False),
         col("address", text(150)),
         col("postal_code", text(10)),
         col("city", text(50)),
@@ -160,9 +162,9 @@ def _declare(b: _Builder) -> None:
         "providers",
         b.id(),
         col("clinic_id", sa.Integer, b.ref("clinics"), nullable=False, index=True),
-        col("code", text(16), nullable=False, unique=True),
-        col("name", text(174), nullable=False),
-        col("title", text(50)),
+        col("code", text(limits.PROVIDER_CODE), nullable=False, unique=True),
+        col("name", text(limits.NAME), nullable=False),
+        col("title", text(limits.TITLE)),
         col("active", flag, nullable=False, default=True),
         col("working_hours_linked", flag, nullable=False, default=False),
         b.change_no(),
@@ -180,11 +182,11 @@ def _declare(b: _Builder) -> None:
     b.table(
         "appointment_types",
         b.id(),
-        col("name", text(30), nullable=False, unique=True),
+        col("name", text(limits.APPOINTMENT_TYPE_NAME), nullable=False, unique=True),
         col("duration", sa.Integer, nullable=False),
-        col("category", text(50)),
-        col("description", text(150)),
-        col("resource", text(30)),
+        col("category", text(limits.CATEGORY)),
+        col("description", text(limits.DESCRIPTION)),
+        col("resource", text(limits.RESOURCE)),
         col("use_in_book", flag, nullable=False, default=True),
         col("use_in_ebooking", flag, nullable=False, default=False),
         col("change_in_ebooking", flag, nullable=False, default=False),
@@ -192,16 +194,16 @@ def _declare(b: _Builder) -> None:
         col("use_in_recall", flag, nullable=False, default=False),
         col("move_next_recall", flag, nullable=False, default=False),
         col("move_max_days", sa.Integer),
-        col("book_text", text(100)),
+        col("book_text", text(limits.BOOK_TEXT)),
         b.managed(),
         b.change_no(),
     )
     b.table(
         "preblock_types",
         b.id(),
-        col("name", text(30), nullable=False, unique=True),
-        col("text", text(100)),
-        col("code", text(30)),
+        col("name", text(limits.PREBLOCK_TYPE_NAME), nullable=False, unique=True),
+        col("text", text(limits.PREBLOCK_TYPE_TEXT)),
+        col("code", text(limits.PREBLOCK_TYPE_CODE)),
         col("color", text(7)),
         col("valid_for", text(10), nullable=False, default="resources"),
         col("blocking", flag, nullable=False, default=True),
@@ -282,7 +284,7 @@ def _declare(b: _Builder) -> None:
         b.table(
             f"{kind}_lists",
             b.id(),
-            col("name", text(50), nullable=False, unique=True),
+            col("name", text(limits.LIST_NAME), nullable=False, unique=True),
             col("owner", text(12), nullable=False, default="organisation"),
             b.managed(),
         )
@@ -306,13 +308,13 @@ def _declare(b: _Builder) -> None:
         b.id(),
         col("category", text(30), nullable=False),
         col("function", text(50), nullable=False),
-        col("grantee", text(30), nullable=False),  # a user or group; * is everyone
+        col("grantee", text(limits.GRANTEE), nullable=False),  # a user or group; * is everyone
         _unique("uq_access_rights", "category", "function", "grantee"),
     )
     b.table(
         "ebooking_settings",
         col("name", text(50), primary_key=True),
-        col("value", text(100)),
+        col("value", text(limits.SETTING_VALUE)),
     )
     _declare_bookkeeping(b)
 

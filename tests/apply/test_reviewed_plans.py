@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable
@@ -288,3 +289,16 @@ def test_two_applies_of_one_plan_at_once_apply_it_once(
         refused_err
     )
     assert cli("plan", workspace.config.parent, "--detailed-exitcode").code == 0
+
+
+def test_plan_writes_nothing_but_the_reconcilers_own_tables(
+    cli: RunCli, workspace: Workspace
+) -> None:
+    def dump() -> list[str]:
+        with sqlite3.connect(workspace.database) as c:
+            return [line for line in c.iterdump() if "rc_" not in line]
+
+    before = dump()
+    assert cli("plan", workspace.config.parent, "--detailed-exitcode").code == 2
+    assert cli("drift", workspace.config.parent).code == 0
+    assert dump() == before

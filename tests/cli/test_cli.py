@@ -136,6 +136,7 @@ def test_unexpected_errors_are_one_redacted_line_unless_debug(
     assert "Traceback" not in result.err
     result = cli("validate", directory, "--debug")
     assert "Traceback" in result.err
+    assert ACCOUNT_KEY not in result.err and "01017012345" not in result.err  # masked too
 
 
 def test_national_ids_are_masked_even_where_a_short_secret_occurs_in_them(

@@ -185,3 +185,8 @@ def test_other_files_a_config_names_must_lie_inside_it_too(
 def test_redact_masks_national_identity_numbers() -> None:
     assert redact("Key (id)=(01017012345) exists") == "Key (id)=((national id)) exists"
     assert redact("order 123456789012") == "order 123456789012"  # twelve digits: not one
+
+
+def test_a_secret_file_is_bounded(write_config: WriteConfig) -> None:
+    directory = with_key_file(write_config, b"k" * (64 * 1024 + 1))
+    assert "is larger than 64 KB" in problems_of(directory)[0]

@@ -190,3 +190,10 @@ def test_redact_masks_national_identity_numbers() -> None:
 def test_a_secret_file_is_bounded(write_config: WriteConfig) -> None:
     directory = with_key_file(write_config, b"k" * (64 * 1024 + 1))
     assert "is larger than 64 KB" in problems_of(directory)[0]
+
+
+def test_an_account_key_must_be_plain_ascii(write_config: WriteConfig) -> None:
+    directory = with_key_file(write_config, "nøkkel-1234\n".encode())
+    (problem,) = problems_of(directory)
+    assert "holds a character that is not plain ASCII" in problem
+    assert "nøkkel" not in problem

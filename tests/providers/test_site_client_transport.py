@@ -307,6 +307,9 @@ def test_a_header_http_refuses_is_reported_without_its_value(
     with transport(url, []) as site, pytest.raises(SiteRejected) as info:
         site.request("GET", "/x", headers={"apiKey": secret, "X-Other": "visible-value\n"})
     assert "visible" not in str(info.value)
+    with transport(url, []) as site, pytest.raises(SiteRejected) as info:
+        site.request("GET", "/x", headers={"apiKey": Secret.given("visible-nøkkel")})
+    assert "visible" not in str(info.value)
     assert "a header holds a character HTTP does not allow" in str(info.value)
     assert script.received == []
 

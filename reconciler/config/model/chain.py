@@ -30,6 +30,7 @@ from reconciler.config.model.opus import Opus
 from reconciler.config.model.site import Site
 from reconciler.config.values import DatabaseUrl, Invalid, Resolvable, SecretRef, local_file
 from reconciler.domain.labels import SITE_DOMAIN, subdomain_problem
+from reconciler.domain.secrets import Secret
 
 SUPPORTED_VERSIONS = (1,)
 SITE_SUBDOMAIN_MAX = 50  # the booking site's Subdomain.Name; a DNS label could hold 63
@@ -240,6 +241,18 @@ class Account(Model):
     clinics: dict[Identifier, Clinic] = setting(
         {}, gui="Klinikker", doc="Clinics that publish, in display order."
     )
+
+    @field_validator("key")
+    @classmethod
+    def _plain_key(cls, key: Secret) -> Secret:
+        """The key travels in an HTTP header: plain ASCII only (vendor keys are)."""
+        if key.resolved and not key.reveal().isascii():
+            raise Invalid(
+                f"{key.reference} holds a character that is not plain ASCII; the account key "
+                "from the welcome e-mail is letters, digits and dashes — copy it again",
+                "secret",
+            )
+        return key
 
     @field_validator("subdomain")
     @classmethod

@@ -159,7 +159,7 @@ class SiteTransport:
                 response = self._client.request(
                     method, path, content=content, params=params, headers=sent_headers
                 )
-            except httpx.LocalProtocolError:
+            except (httpx.LocalProtocolError, UnicodeEncodeError):
                 # the library refused to send what it was given (its message quotes it)
                 raise SiteRejected(
                     f"a request to the booking site at {self.host} could not be sent: a header "

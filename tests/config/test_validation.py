@@ -291,3 +291,27 @@ def test_a_value_written_where_a_variable_name_belongs_is_not_repeated(
     found = problems_of(write_config(BASE.replace("TEST_ACCOUNT_KEY", "Hunter2 pass!")))
     assert any("takes an environment variable name" in p for p in found)
     assert not any("Hunter2" in p for p in found)
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("http://booking.example.com", "the account key would travel unencrypted: use https://"),
+        ("https://user:pw@booking.example.com", "a site address holds no user or password"),
+    ],
+)
+def test_a_site_address_keeps_the_key_safe(
+    write_config: WriteConfig, url: str, expected: str
+) -> None:
+    config = BASE.replace(
+        "    subdomain: testklinikken", f"    subdomain: testklinikken\n    site_url: {url}"
+    )
+    assert any(expected in p for p in problems_of(write_config(config)))
+
+
+def test_plain_http_is_fine_for_a_site_on_this_machine(write_config: WriteConfig) -> None:
+    for url in ("http://127.0.0.1:8443", "http://localhost:8443"):
+        config = BASE.replace(
+            "    subdomain: testklinikken", f"    subdomain: testklinikken\n    site_url: {url}"
+        )
+        assert load_config(write_config(config)).config.accounts["clinic"].url == url

@@ -4,6 +4,7 @@ for publishing free time. `Config` is the root of the model."""
 from __future__ import annotations
 
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import ValidationInfo, field_validator, model_validator
 
@@ -224,7 +225,8 @@ class Account(Model):
     )
     site_url: WebAddress | None = setting(
         None,
-        doc=f"The booking site's API address; https://<subdomain>.{SITE_DOMAIN} when left out.",
+        doc=f"The booking site's API address; https://<subdomain>.{SITE_DOMAIN} when left out. "
+        "https:// only, but for a site on this machine (http://127.0.0.1:…).",
     )
     certificates: dict[Identifier, Certificate] = setting(
         {}, gui="Velg sertifikat", doc="Client certificates registered, by a name of your choice."
@@ -253,6 +255,26 @@ class Account(Model):
                 "secret",
             )
         return key
+
+    @field_validator("site_url")
+    @classmethod
+    def _encrypted(cls, url: str | None) -> str | None:
+        """The key and patients' data go to this address: https, but for this machine."""
+        if url is None:
+            return None
+        parts = urlsplit(url)
+        if parts.username is not None or parts.password is not None:
+            raise Invalid("a site address holds no user or password", "url")
+        loopback = (parts.hostname or "") in ("localhost", "::1") or (
+            parts.hostname or ""
+        ).startswith("127.")
+        if parts.scheme == "http" and not loopback:
+            raise Invalid(
+                "the account key would travel unencrypted: use https:// (http:// only for a "
+                "site on this machine, such as the reference site)",
+                "url",
+            )
+        return url
 
     @field_validator("subdomain")
     @classmethod

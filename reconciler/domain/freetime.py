@@ -28,6 +28,7 @@ the same steps for one moment and says which of them removes it.
 from __future__ import annotations
 
 import calendar
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
@@ -109,18 +110,17 @@ class Setup:
 
 @dataclass(frozen=True, order=True, slots=True)
 class Batch:
-    """Free time within one preblock, offering one set of treatments."""
+    """A stretch of a provider's free time that offers one set of treatments throughout: a
+    maximal one (the next stretch, if it touches this one, offers another set)."""
 
     provider: str
-    block: int
     span: Span
-    free: tuple[Span, ...]
     treatments: frozenset[int] = field(compare=False)
 
     @property
     def key(self) -> tuple[object, ...]:
-        """What identifies the batch's content (sorted, hashable)."""
-        return (self.provider, self.block, self.span, self.free, tuple(sorted(self.treatments)))
+        """What identifies the batch's content (hashable, sorted)."""
+        return (self.provider, self.span, tuple(sorted(self.treatments)))
 
 
 def months_ahead(now: datetime, months: int) -> datetime:
@@ -141,7 +141,7 @@ def slots(batches: Iterable[Batch], treatment: int, minutes: int, *, weekends: b
         piece
         for batch in batches
         if treatment in batch.treatments
-        for piece in cut(batch.free, length)
+        for piece in cut([batch.span], length)
         if weekends or piece.start.weekday() < SATURDAY
     }
     return sorted(found)
@@ -176,13 +176,14 @@ def occupied(book: Book, setup: Setup) -> list[Span]:
 
 
 def free_time(book: Book, setup: Setup, now: datetime) -> list[Batch]:
-    """The provider's free time, one batch per preblock and set of treatments, in order."""
+    """The provider's free time as batches, in order: where Internet preblocks overlap, a
+    time offers what any of them offers there."""
     span = window(setup, now)
     if book.linked or not setup.treatments or span is None:
         return []
     busy = occupied(book, setup)
     working = merge(book.working)
-    out: list[Batch] = []
+    pieces: list[tuple[Span, frozenset[int]]] = []
     for block in sorted(book.blocks, key=lambda b: (b.span, b.id)):
         kind = setup.types.get(block.type_id)
         if kind is None or not kind.internet or block.span.end <= now:
@@ -196,9 +197,32 @@ def free_time(book: Book, setup: Setup, now: datetime) -> list[Batch]:
         if not free:
             continue
         offered = setup.treatments - kind.excluded
-        for treatments, pieces in _offered(block, free, offered, book.offers):
-            out.append(Batch(book.provider, block.id, placed, tuple(pieces), treatments))
-    return out
+        for treatments, spans in _offered(block, free, offered, book.offers):
+            pieces += [(piece, treatments) for piece in spans]
+    return [Batch(book.provider, span, offers) for span, offers in _runs(pieces)]
+
+
+def _runs(pieces: list[tuple[Span, frozenset[int]]]) -> list[tuple[Span, frozenset[int]]]:
+    """The time the pieces cover, cut where what is offered changes: each run offers the
+    union of what the pieces over it offer. (A sweep over the pieces' ends.)"""
+    changes: dict[datetime, list[tuple[int, frozenset[int]]]] = {}
+    for piece, treatments in pieces:
+        changes.setdefault(piece.start, []).append((1, treatments))
+        changes.setdefault(piece.end, []).append((-1, treatments))
+    active: Counter[frozenset[int]] = Counter()
+    runs: list[tuple[Span, frozenset[int]]] = []
+    points = sorted(changes)
+    for start, end in pairwise(points):
+        for step, treatments in changes[start]:
+            active[treatments] += step
+        here = frozenset().union(*(t for t, n in active.items() if n > 0))
+        if not here:
+            continue
+        if runs and runs[-1][0].end == start and runs[-1][1] == here:
+            runs[-1] = (Span(runs[-1][0].start, end), here)
+        else:
+            runs.append((Span(start, end), here))
+    return runs
 
 
 def _offered(

@@ -89,10 +89,10 @@ def worlds(draw: st.DrawFn) -> tuple[Book, Setup, datetime]:
     return book, setup, now
 
 
-def model(book: Book, setup: Setup, now: datetime) -> dict[tuple[int, datetime], frozenset[int]]:
-    """The definition, one step at a time: which treatments each minute of each preblock
-    offers."""
-    out = {}
+def model(book: Book, setup: Setup, now: datetime) -> dict[datetime, frozenset[int]]:
+    """The definition, one step at a time: which treatments each minute offers (what any
+    Internet preblock over it offers there)."""
+    out: dict[datetime, frozenset[int]] = {}
     start = datetime.combine(now.date(), datetime.min.time())
     for block in book.blocks:
         kind = setup.types[block.type_id]
@@ -110,37 +110,35 @@ def model(book: Book, setup: Setup, now: datetime) -> dict[tuple[int, datetime],
                 continue
             if not any(w.contains(moment) for w in book.working):
                 continue
-            if any(
-                b.span.contains(moment) for b in book.busy if b.status not in ("cancelled", "moved")
-            ):
-                continue
-            if any(
-                o.span.contains(moment)
+            occupied = [b.span for b in book.busy if b.status not in ("cancelled", "moved")]
+            occupied += [
+                o.span
                 for o in book.blocks
                 if setup.types[o.type_id].blocking and not setup.types[o.type_id].internet
-            ):
+            ]
+            if any(span.contains(moment) for span in occupied):
                 continue
             offered = setup.treatments - kind.excluded
             rules = [o for o in book.offers if block.managed and o.span.contains(moment)]
             if rules and all(o.treatments is not None for o in rules):
                 offered &= frozenset().union(*(o.treatments or () for o in rules))
             if offered:
-                out[(block.id, moment)] = offered
+                out[moment] = out.get(moment, frozenset()) | offered
     return out
 
 
-def engine(book: Book, setup: Setup, now: datetime) -> dict[tuple[int, datetime], frozenset[int]]:
-    out: dict[tuple[int, datetime], frozenset[int]] = {}
-    for batch in free_time(book, setup, now):
-        assert batch.free and batch.treatments
-        assert all(piece.within(batch.span) for piece in batch.free)
-        assert merge(batch.free) == list(batch.free)  # in order, apart
-        for piece in batch.free:
-            moment = piece.start
-            while moment < piece.end:
-                assert (batch.block, moment) not in out  # one batch per minute of a block
-                out[(batch.block, moment)] = batch.treatments
-                moment += timedelta(minutes=STEP)
+def engine(book: Book, setup: Setup, now: datetime) -> dict[datetime, frozenset[int]]:
+    out: dict[datetime, frozenset[int]] = {}
+    batches = free_time(book, setup, now)
+    for batch, later in pairwise(batches):
+        assert batch.span.end <= later.span.start  # in order, apart
+        assert batch.span.end < later.span.start or batch.treatments != later.treatments
+    for batch in batches:
+        assert batch.treatments
+        moment = batch.span.start
+        while moment < batch.span.end:
+            out[moment] = batch.treatments
+            moment += timedelta(minutes=STEP)
     return out
 
 
@@ -160,9 +158,7 @@ def test_explain_agrees_with_the_engine(
     moment = Span(at(step), at(step + 1))
     _, reasons = explain(book, setup, now, moment, treatment)
     offered = engine(book, setup, now)
-    is_offered = moment.start >= now and any(
-        m == moment.start and treatment in t for (_, m), t in offered.items()
-    )
+    is_offered = moment.start >= now and treatment in offered.get(moment.start, frozenset())
     assert is_offered == (not reasons), reasons
 
 

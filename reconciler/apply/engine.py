@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from reconciler.apply.locks import account_lock
 from reconciler.config import LoadedConfig
 from reconciler.config.include_paths import display_path
+from reconciler.domain.clock import clinic_now, clinic_today
 from reconciler.domain.resources import Action, Change, Resource
 from reconciler.domain.secrets import redact
 from reconciler.domain.words import count
@@ -82,7 +83,7 @@ def apply(
 ) -> list[AccountReport]:
     """Apply the reviewed plan to what `loaded` reaches; a report per account. StalePlan
     when the plan as a whole no longer holds (config, day, accounts)."""
-    today = today or date.today()
+    today = today or clinic_today()
     accounts = loaded.config.accounts
     selection = list(reviewed.selected) or list(accounts)
     unknown = [a.account for a in reviewed.accounts if a.account not in accounts]
@@ -91,7 +92,7 @@ def apply(
     )
     if why is not None:
         raise StalePlan(f"plan is stale: {why}", "run plan again")
-    run = _Run(reviewed, loaded, force, today, now or datetime.now(), progress or _quiet)
+    run = _Run(reviewed, loaded, force, today, now or clinic_now(), progress or _quiet)
     return [run.account(saved) for saved in reviewed.accounts]
 
 

@@ -32,6 +32,7 @@ from reconciler.demo.seed import (
     Seed,
     generate,
 )
+from reconciler.domain.clock import clinic_today
 from reconciler.domain.times import DAY_NAMES
 from reconciler.errors import ReconcilerError
 from reconciler.providers.opus import OpusSchema, create_tables, queries, writes
@@ -74,7 +75,7 @@ def init(
         )
     if clinics < 1:
         raise ReconcilerError("--clinics must be at least 1", "give a number like 3 or 200")
-    data = generate(seed, clinics, start or date.today())
+    data = generate(seed, clinics, start or clinic_today())
     directory.mkdir(parents=True, exist_ok=True)
     engine = create_engine(
         Database.model_validate({"url": f"sqlite:///{database}"}), "demo", create=True

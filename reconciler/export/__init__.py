@@ -28,6 +28,7 @@ from reconciler.config import load_config
 from reconciler.config.files import ALLOWED_DIRS_VARIABLE
 from reconciler.config.model import Account
 from reconciler.config.values import LocalFile, named_files
+from reconciler.domain.clock import clinic_today
 from reconciler.domain.resources import keys_of
 from reconciler.domain.secrets import Secret
 from reconciler.domain.times import DateSpan, TimeWindow, Weekday
@@ -76,7 +77,7 @@ def export(source: Path, out: Path, *, today: date | None = None) -> Exported:
             if not db.active:
                 continue
             opus, managed_providers, count = _read_opus(
-                name, account, db_name, today or date.today()
+                name, account, db_name, today or clinic_today()
             )
             written["databases"][db_name]["opus"] = opus
             objects += count

@@ -18,6 +18,7 @@ from reconciler.config.include_paths import display_path
 from reconciler.config.loader import Path_
 from reconciler.config.model import Account, Database
 from reconciler.config.yaml12 import paused_gc
+from reconciler.domain.clock import clinic_today
 from reconciler.domain.resources import Action, Change, Resource
 from reconciler.errors import Mark, Problem, ReconcilerError, Severity, UsageError
 from reconciler.plan.diff import diff, matches
@@ -305,7 +306,7 @@ def compute(
     when the config is invalid or a live system cannot be read."""
     options = Options(tuple(targets), tuple(excludes), refresh_only, force, from_opus)
     with paused_gc():  # tens of thousands of acyclic resources: collecting only costs time
-        return _compute(path, tuple(accounts), options, today or date.today())
+        return _compute(path, tuple(accounts), options, today or clinic_today())
 
 
 def _compute(
@@ -343,4 +344,4 @@ def _compute(
 
 
 def _empty_plan() -> Plan:
-    return Plan("", datetime.now(), date.today(), "", "", ())
+    return Plan("", datetime.now(), clinic_today(), "", "", ())

@@ -70,7 +70,7 @@ def _journey(directory: Path, once: bool) -> int:
 def _doctor(config: Path) -> bool:
     from reconciler.config import load_config  # noqa: PLC0415
     from reconciler.demo.workspace import ACCOUNT  # noqa: PLC0415
-    from reconciler.doctor import statuses  # noqa: PLC0415
+    from reconciler.sync.checks import statuses  # noqa: PLC0415
 
     _step(f"reconciler doctor {config}")
     healthy = True

@@ -253,7 +253,7 @@ def doctor_command(path: Path, accounts: tuple[str, ...]) -> int:
     """The three statuses the service needs, one line each: database reachable, certificate
     valid, account accepted by the site. Exits 0 only when all are OK."""
     from reconciler.config import load_config  # noqa: PLC0415
-    from reconciler.doctor import statuses  # noqa: PLC0415
+    from reconciler.sync.checks import statuses  # noqa: PLC0415
 
     loaded = load_config(path)
     chosen = [(n, a) for n, a in loaded.config.accounts.items() if not accounts or n in accounts]

@@ -32,6 +32,7 @@ from reconciler.site import (
     dev_api,
     events,
     masterdata,
+    rejections,
     reservations_api,
     subdomain,
     timeslots,
@@ -56,6 +57,7 @@ BACKEND_ROUTES: list[BaseRoute] = [
     *subdomain.ROUTES,
     *timeslots.ROUTES,
     *events.ROUTES,
+    *rejections.ROUTES,
 ]
 PUBLIC_ROUTES: list[BaseRoute] = [
     *browse.ROUTES,

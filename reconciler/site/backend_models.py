@@ -222,3 +222,10 @@ class ServiceState(Wire):
 
 class EventAck(Wire):
     Cursor: Annotated[str, StringConstraints(pattern=r"^[0-9]{1,18}$")]
+
+
+class EventRejection(Wire):
+    """Reference-site extension: the clinic could not write an event's booking."""
+
+    Cursor: Annotated[str, StringConstraints(pattern=r"^[0-9]{1,18}$")]
+    Reason: Annotated[str, StringConstraints(min_length=1, max_length=500)]

@@ -25,7 +25,7 @@ def _flags(row: sqlite3.Row) -> dict[str, bool]:
     return {"logged_in": bool(details.get("_logged_in")), "notify": details.get("_notify", True)}
 
 
-def _tell(
+def tell(
     db: sqlite3.Connection,
     store: Store,
     account: Account,
@@ -83,7 +83,7 @@ def finish_booking(db: sqlite3.Connection, store: Store, account: Account, hold_
         assert row is not None
     _remember_patient(db, row)
     record_event(db, store, account.settings, row, "new", logged_in=_flags(row)["logged_in"])
-    _tell(db, store, account, row, kind="booked")
+    tell(db, store, account, row, kind="booked")
 
 
 def finish_move(db: sqlite3.Connection, store: Store, account: Account, hold_id: int) -> None:
@@ -120,7 +120,7 @@ def finish_move(db: sqlite3.Connection, store: Store, account: Account, hold_id:
         previous_id=original["id"],
         logged_in=_flags(new)["logged_in"],
     )
-    _tell(db, store, account, new, kind="changed")
+    tell(db, store, account, new, kind="changed")
 
 
 def finish_cancel(
@@ -145,4 +145,4 @@ def finish_cancel(
     row = hold(db, account.id, hold_id)
     assert row is not None
     record_event(db, store, account.settings, row, "cancelled", logged_in=_flags(row)["logged_in"])
-    _tell(db, store, account, row, kind="cancelled", notify_patient=notify_patient)
+    tell(db, store, account, row, kind="cancelled", notify_patient=notify_patient)

@@ -288,6 +288,13 @@ class BackendClient:
             if cursor is None:
                 return
 
+    def reject(self, cursor: str, reason: str) -> bool:
+        """The clinic cannot take the booking of the event at `cursor` (reference-site
+        extension): the site cancels it and tells the patient. Whether the booking a move
+        replaced is the patient's again."""
+        body = {"Cursor": cursor, "Reason": reason[:500]}
+        return bool(self._call("POST", "/events/reject", body).json()["Restored"])
+
     def acknowledge(self, cursor: str) -> str:
         """Mark events up to `cursor` as written to Opus; returns the acknowledged cursor."""
         return str(self._call("POST", "/events/ack", {"Cursor": cursor}).json()["Acked"])

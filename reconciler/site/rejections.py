@@ -1,0 +1,84 @@
+"""Backend API, a reference-site extension: the clinic rejects the booking of a new or moved
+event that it cannot write into the book (its time was taken there meanwhile). The site
+cancels that booking and tells the patient, and gives back the booking a move replaced
+where its time is still free: nothing is double booked, nothing is lost."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from reconciler.site.accounts import Account, by_token, context
+from reconciler.site.backend_models import EventRejection
+from reconciler.site.holds import hold, set_status
+from reconciler.site.http import body_as, respond, run
+from reconciler.site.outcomes import tell
+from reconciler.site.problems import Problem
+from reconciler.site.store import Store
+
+
+async def reject_event(request: Request) -> Response:
+    """Reference-site extension: the clinic could not write the booking of a new or moved
+    event (its time was taken in the book meanwhile)."""
+    account = await run(by_token, request)
+    body = await body_as(request, EventRejection)
+    store = context(request).store
+    return await run(_reject, store, account, int(body.Cursor), body.Reason)
+
+
+def _reject(store: Store, account: Account, cursor: int, reason: str) -> Response:
+    with store.write() as db:
+        event = db.execute(
+            "SELECT kind, booking_id FROM events WHERE account_id = ? AND seq = ?",
+            (account.id, cursor),
+        ).fetchone()
+        if event is None:
+            raise Problem(404, "not-found", "no event with that Cursor", "")
+        if event["kind"] not in ("new", "moved"):
+            raise Problem(
+                422,
+                "not-a-booking",
+                f"a {event['kind']} event has no booking to reject",
+                "reject only new and moved events",
+            )
+        restored = reject_booking(db, store, account, event["booking_id"], reason)
+    return respond({"BookingId": event["booking_id"], "Restored": restored})
+
+
+def reject_booking(
+    db: sqlite3.Connection, store: Store, account: Account, hold_id: int, reason: str
+) -> bool:
+    """The clinic could not take the booking: cancel it (and tell the patient), and give the
+    patient back the booking it replaced, if any and where its time is still free. Whether
+    one was restored. Doing it again changes nothing."""
+    now = store.now()
+    row = hold(db, account.id, hold_id)
+    assert row is not None
+    details = json.loads(row["details"] or "{}")
+    if details.get("_rejected"):
+        return bool(details.get("_restored"))
+    restored = False
+    if row["replaces_id"] is not None:
+        original = hold(db, account.id, row["replaces_id"])
+        if original is not None and original["status"] == "moved":
+            set_status(db, hold_id, "cancelled", now)
+            try:
+                set_status(db, original["id"], "confirmed", now)
+                restored = True
+            except sqlite3.IntegrityError:  # its time was booked by someone else meanwhile
+                restored = False
+    if row["status"] == "confirmed":
+        set_status(db, hold_id, "cancelled", now)
+    details |= {"_rejected": reason, "_restored": restored}
+    db.execute("UPDATE holds SET details = ? WHERE id = ?", (json.dumps(details), hold_id))
+    fresh = hold(db, account.id, hold_id)
+    assert fresh is not None
+    tell(db, store, account, fresh, kind="cancelled")
+    return restored
+
+
+ROUTES = [Route("/events/reject", reject_event, methods=["POST"])]

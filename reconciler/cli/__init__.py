@@ -26,7 +26,7 @@ from reconciler.cli.plan_commands import (
 )
 from reconciler.cli.report import echo, echo_styled, error_line, problem_line, use_color
 from reconciler.cli.site_commands import site_group
-from reconciler.cli.sync_commands import explain_command, slots_command
+from reconciler.cli.sync_commands import explain_command, slots_command, sync_command
 from reconciler.domain.secrets import redact
 from reconciler.errors import ConfigError, ReconcilerError
 
@@ -53,6 +53,7 @@ cli.add_command(export_command)
 cli.add_command(doctor_command)
 cli.add_command(slots_command)
 cli.add_command(explain_command)
+cli.add_command(sync_command)
 cli.add_command(site_group)
 cli.add_command(demo_group)
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from reconciler.cli.report import echo
+from reconciler.domain.clock import clinic_now
 from reconciler.errors import UsageError
 
 path_argument = click.argument("path", type=click.Path(path_type=Path))
@@ -45,7 +46,7 @@ def slots_command(
     from reconciler.config import load_config  # noqa: PLC0415
     from reconciler.sync.slots import by_day, offered  # noqa: PLC0415
 
-    now = datetime.now().replace(second=0, microsecond=0)
+    now = clinic_now().replace(second=0)
     start = _date(first, "--from") if first else now.date()
     found = offered(
         load_config(path),
@@ -95,7 +96,7 @@ def explain_command(
         raise UsageError(
             f"--at '{moment}' is not a time like \"2026-12-07 09:00\"", "give YYYY-MM-DD HH:MM"
         ) from None
-    now = datetime.now().replace(second=0, microsecond=0)
+    now = clinic_now().replace(second=0)
     result = explain_time(
         load_config(path), now=now, provider=provider, at=at, clinic=clinic, treatment=treatment
     )
@@ -116,3 +117,55 @@ def _date(text: str, option: str) -> date:
         return date.fromisoformat(text.strip())
     except ValueError:
         raise UsageError(f"{option} '{text}' is not a date", "give YYYY-MM-DD") from None
+
+
+@click.command("sync")
+@path_argument
+@click.option("--once", is_flag=True, help="One cycle, then stop (for cron, CI and tests).")
+@click.option(
+    "--interval", type=click.FloatRange(0.1, 3600), default=30.0, show_default=True,
+    metavar="SECONDS", help="Pause between cycles.",
+)  # fmt: skip
+@click.option("--account", metavar="NAME", help="The account to sync (one service per account).")
+@click.option(
+    "--status-port", type=click.IntRange(0, 65535), metavar="PORT",
+    help="Serve /healthz and /metrics on 127.0.0.1:PORT.",
+)  # fmt: skip
+def sync_command(
+    path: Path, once: bool, interval: float, account: str | None, status_port: int | None
+) -> int:
+    """Keep the booking site equal to the books: free time out, bookings back into the
+    book. Runs until stopped (SIGTERM or Ctrl-C: the step in hand is finished, the site told
+    the service is offline, the lease released); one service per account."""
+    import signal  # noqa: PLC0415
+    import threading  # noqa: PLC0415
+    from datetime import timedelta  # noqa: PLC0415
+
+    from reconciler.config import load_config  # noqa: PLC0415
+    from reconciler.sync.service import Service, Settings  # noqa: PLC0415
+    from reconciler.sync.status import serve_status  # noqa: PLC0415
+
+    stopping = threading.Event()
+
+    def stop(signum: int, frame: object) -> None:
+        stopping.set()
+
+    previous = {s: signal.signal(s, stop) for s in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        service = Service(
+            load_config(path),
+            account,
+            settings=Settings(interval=timedelta(seconds=interval)),
+            wait=stopping.wait,
+            log=lambda line: echo(f"{datetime.now():%Y-%m-%dT%H:%M:%S} {line}", err=True),
+        )
+        status = serve_status(service.health, status_port, interval) if status_port else None
+        try:
+            service.run(once=once)
+        finally:
+            if status is not None:
+                status.close()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return 0

@@ -123,6 +123,22 @@ class Batch:
         return (self.provider, self.span, tuple(sorted(self.treatments)))
 
 
+@dataclass(frozen=True, slots=True)
+class Published:
+    """A batch of free time as the booking site holds it: its ID and RowVersion there."""
+
+    site_id: int
+    provider_id: int
+    starts_at: datetime
+    ends_at: datetime
+    treatments: tuple[int, ...]  # sorted
+    row_version: str
+
+    @property
+    def key(self) -> tuple[int, datetime, datetime, tuple[int, ...]]:
+        return (self.provider_id, self.starts_at, self.ends_at, self.treatments)
+
+
 def months_ahead(now: datetime, months: int) -> datetime:
     """The same day and time `months` calendar months on (the month's last day when it is
     shorter): the end of the window the site is given."""
@@ -200,6 +216,22 @@ def free_time(book: Book, setup: Setup, now: datetime) -> list[Batch]:
         for treatments, spans in _offered(block, free, offered, book.offers):
             pieces += [(piece, treatments) for piece in spans]
     return [Batch(book.provider, span, offers) for span, offers in _runs(pieces)]
+
+
+def next_change(book: Book, setup: Setup, now: datetime) -> datetime:
+    """The first moment after `now` at which the provider's free time changes with no change
+    to the book: a preblock ends or lapses, or the day rolls over."""
+    moments = [datetime.combine(now.date() + timedelta(days=1), time())]
+    for block in book.blocks:
+        kind = setup.types.get(block.type_id)
+        if kind is None or not kind.internet:
+            continue
+        moments.append(block.span.end)
+        if kind.expires_days_before is not None:
+            moments.append(block.span.start - timedelta(days=kind.expires_days_before))
+        if setup.expiry_hours:
+            moments.append(block.span.start - timedelta(hours=setup.expiry_hours))
+    return min(m for m in moments if m > now)
 
 
 def _runs(pieces: list[tuple[Span, frozenset[int]]]) -> list[tuple[Span, frozenset[int]]]:

@@ -1,6 +1,6 @@
-"""`reconciler doctor`: the Online Client's three statuses, per account — the database is
-reachable, the certificate is valid, the site accepts the account — each OK or FAIL with the
-reason and what to do."""
+"""The Online Client's three statuses, per account — the database is reachable, the
+certificate is valid, the site accepts the account — each OK or FAIL with the reason and
+what to do: what `reconciler doctor` shows, and what `sync` checks before it starts."""
 
 from __future__ import annotations
 

@@ -19,6 +19,7 @@ from reconciler.domain.freetime import (
     Why,
     explain,
     free_time,
+    next_change,
 )
 from reconciler.domain.spans import Span, cut, intersect, merge, subtract
 
@@ -228,3 +229,14 @@ def test_a_preblock_expires_the_moment_its_days_before_begin() -> None:
     assert free_time(book, setup, day_before) == []
     reasons = explain(book, setup, day_before, Span(at(40), at(41)), 1)[1]
     assert [r.why for r in reasons] == [Why.BLOCK_EXPIRED]
+
+
+@settings(max_examples=200, deadline=None)
+@given(worlds(), st.integers(0, 4 * 24))
+def test_free_time_changes_only_at_next_change(
+    world: tuple[Book, Setup, datetime], quarters: int
+) -> None:
+    book, setup, now = world
+    later = now + timedelta(minutes=15 * quarters)
+    if later < next_change(book, setup, now):
+        assert free_time(book, setup, later) == free_time(book, setup, now)

@@ -23,6 +23,7 @@ from reconciler.domain.publishing import expand
 from reconciler.domain.spans import Span
 from reconciler.providers.opus import queries
 from reconciler.providers.opus import records as r
+from reconciler.providers.opus.counters import PER_PROVIDER
 from reconciler.providers.opus.resources import Scope, publishing_rule
 from reconciler.providers.opus.schema import OpusSchema
 
@@ -41,6 +42,7 @@ class Books:
     preblocks: dict[int, r.Preblock] = field(default_factory=dict)
     appointments: dict[int, r.Appointment] = field(default_factory=dict)
     missing: list[str] = field(default_factory=list)  # selected codes the book lacks
+    owners: dict[str, dict[int, int]] = field(default_factory=dict)  # table → row id → provider
 
     def type_named(self, name: str) -> r.AppointmentType | None:
         return next((t for t in self.appointment_types.values() if t.name == name), None)
@@ -87,15 +89,19 @@ def read_books(
         until=until,
         expiry_hours=int(expiry) if expiry not in (None, "") else None,
     )
+    owners: dict[str, dict[int, int]] = {name: {} for name in PER_PROVIDER}
     working: dict[str, list[Span]] = defaultdict(list)
     for w in read(r.WorkingHours, between=window):
-        if w.recall and w.provider_id in code_of:
-            working[code_of[w.provider_id]].append(Span(w.starts_at, w.ends_at))
+        if w.provider_id in code_of:
+            owners["working_hours"][w.id] = w.provider_id
+            if w.recall:
+                working[code_of[w.provider_id]].append(Span(w.starts_at, w.ends_at))
     blocks: dict[str, list[Block]] = defaultdict(list)
     preblocks = {}
     for b in read(r.Preblock, between=window):
         if b.provider_id in code_of:
             preblocks[b.id] = b
+            owners["preblocks"][b.id] = b.provider_id
             span = Span(b.starts_at, b.ends_at)
             blocks[code_of[b.provider_id]].append(Block(b.id, b.preblock_type_id, span, b.managed))
     busy: dict[str, list[Busy]] = defaultdict(list)
@@ -103,6 +109,7 @@ def read_books(
     for a in queries.overlapping(read(r.Appointment, between=window), *window):
         if a.provider_id in code_of:
             appointments[a.id] = a
+            owners["appointments"][a.id] = a.provider_id
             span = Span(a.starts_at, a.starts_at + timedelta(minutes=a.duration))
             busy[code_of[a.provider_id]].append(Busy(a.id, span, a.status))
     by_name = {t.name: t.id for t in atypes.values()}
@@ -127,6 +134,7 @@ def read_books(
         preblocks,
         appointments,
         missing=[code for code in scope.providers if code not in providers],
+        owners=owners,
     )
 
 

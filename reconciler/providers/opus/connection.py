@@ -36,6 +36,11 @@ def _odbc(parts: dict[str, str | int | None]) -> str:
     return ";".join(f"{k}={_odbc_value(str(v))}" for k, v in parts.items() if v is not None)
 
 
+# The MySQL/MariaDB ODBC drivers' flag for CLIENT_FOUND_ROWS: without it an UPDATE that
+# leaves a row as it was counts it as not affected (PyMySQL sets the same flag itself).
+MYSQL_FOUND_ROWS = 2
+
+
 def database_url(db: Database) -> sa.URL:
     """The SQLAlchemy URL for `db`, with its password (the URL hides it when printed)."""
     password = db.password.reveal() if db.password else None
@@ -69,6 +74,8 @@ def database_url(db: Database) -> sa.URL:
     else:
         server = {"SERVER": f"{db.server},{db.port}" if db.port else db.server}
     extra: dict[str, str | int | None] = {"TDS_Version": "7.4"} if driver == FREETDS else {}
+    if db.dialect == "mysql":
+        extra["OPTION"] = MYSQL_FOUND_ROWS  # an UPDATE counts the rows it matched, as elsewhere
     connect = _odbc(
         {
             "DRIVER": driver,

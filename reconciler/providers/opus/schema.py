@@ -66,7 +66,7 @@ TABLE_DOCS = {
     "rc_journal": "Intent and outcome of every apply step.",
     "rc_state": "What the reconciler last applied, per resource: drift is live against this.",
     "rc_sync_cursors": "Where sync got to, per account and stream.",
-    "rc_published_slots": "The free time the sync service has published to the site.",
+    "rc_published": "The free time the sync service has published to the site, batch by batch.",
 }
 
 RECONCILER_USER = "RECON"  # who the reconciler is, in created_by columns
@@ -370,11 +370,17 @@ def _declare_bookkeeping(b: _Builder) -> None:
         col("updated_at", sa.DateTime, nullable=False),
     )
     b.table(
-        "rc_published_slots",
+        "rc_published",
         col("account", text(64), primary_key=True),
-        col("provider_id", sa.Integer, primary_key=True),
-        col("starts_at", sa.DateTime, primary_key=True),
+        col("database_name", text(64), primary_key=True),
+        col("site_id", sa.Integer, primary_key=True),  # the site's batch ID
+        col("provider_id", sa.Integer, nullable=False),
+        col("starts_at", sa.DateTime, nullable=False),
         col("ends_at", sa.DateTime, nullable=False),
+        col(
+            "treatments", text(2000), nullable=False
+        ),  # appointment type ids, sorted, comma-separated
+        col("row_version", text(32), nullable=False),  # the site's RowVersion of the batch
         col("published_at", sa.DateTime, nullable=False),
     )
 

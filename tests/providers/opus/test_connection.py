@@ -68,7 +68,7 @@ def test_other_dialects() -> None:
         settings(dialect="mysql", server="h", database="d", user="u", driver="MariaDB Unicode")
     )
     assert odbc.drivername == "mysql+pyodbc"
-    assert odbc.query["odbc_connect"] == "DRIVER=MariaDB Unicode;SERVER=h;DATABASE=d;UID=u"
+    assert odbc.query["odbc_connect"] == "DRIVER=MariaDB Unicode;SERVER=h;DATABASE=d;UID=u;OPTION=2"
     url = database_url(settings(url="postgresql://u@h/d", password="${env:X}"))
     assert url.password == PASSWORD
 

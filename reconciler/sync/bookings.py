@@ -1,0 +1,143 @@
+"""Bookings back: the site's booking events written into the books, each in one database
+transaction together with the feed's position, then acknowledged at the site.
+
+An event seen again (the service stopped between writing and acknowledging) changes
+nothing. A booking whose time the book took meanwhile is rejected at the site, which cancels
+it and tells the patient; the rejection is journalled (`rc_journal`) and counted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from reconciler.config.model import Account
+from reconciler.domain.national_id import InvalidNationalId, parse
+from reconciler.errors import ReconcilerError
+from reconciler.providers.opus import bookkeeping
+from reconciler.providers.opus.bookings import Booking, BookWriter, Patient, Result
+from reconciler.providers.opus.connection import connected
+from reconciler.providers.opus.published import SyncRecords
+from reconciler.providers.site.backend import BackendClient
+from reconciler.providers.site.models import BookingEvent
+from reconciler.sync.publish import Target
+
+CURSOR = "events"
+WHY = {
+    Result.TAKEN: "the time was taken in the appointment book before the booking reached it",
+    Result.INVALID: "the booking holds no valid national identity number",
+}
+
+
+@dataclass
+class Written:
+    applied: int = 0
+    rejected: int = 0
+    skipped: int = 0  # seen before, or about something the book does not have
+
+
+class Writer:
+    """Writes one account's booking events into its databases."""
+
+    def __init__(
+        self, account: str, settings: Account, targets: list[Target], site: BackendClient
+    ) -> None:
+        self.account = account
+        self.settings = settings
+        self.targets = {t.site_id: t for t in targets}
+        self.lead = targets[0]
+        self.site = site
+
+    def cycle(self, now: datetime) -> Written:
+        written = Written()
+        last: str | None = None
+        for event in self.site.events():
+            result = self._write(event, now)
+            if result in WHY:
+                self.site.reject(event.Cursor, WHY[result])
+                self._journal_rejection(event, WHY[result])
+                written.rejected += 1
+            elif result is Result.WRITTEN:
+                written.applied += 1
+            else:
+                written.skipped += 1
+            last = event.Cursor
+        if last is not None:
+            self.site.acknowledge(last)
+        return written
+
+    def _write(self, event: BookingEvent, now: datetime) -> Result:
+        target = self.targets.get(event.OpusDatabaseID)
+        if target is None:
+            raise ReconcilerError(
+                f"a booking event names database {event.OpusDatabaseID}, which this "
+                f"account's active databases are not",
+                "check the account's databases (active: true) and apply",
+            )
+        with connected(target.engine, target.db, target.name) as connection:
+            book = BookWriter(connection, target.schema, now)
+            booking = _booking(event)
+            if event.Kind == "cancelled":
+                result = book.cancel(str(event.BookingId), event.RegisterInJournal)
+            elif booking is None:
+                result = Result.INVALID
+            elif event.Kind == "moved" and event.PreviousBookingId is not None:
+                result = book.move(str(event.PreviousBookingId), booking, event.RegisterInJournal)
+            else:
+                result = book.new(booking)
+            records = SyncRecords(connection, self.lead.schema, self.account)
+            if target is self.lead:
+                records.set_cursor(CURSOR, event.Cursor, now)
+        if target is not self.lead:
+            with connected(self.lead.engine, self.lead.db, self.lead.name) as connection:
+                SyncRecords(connection, self.lead.schema, self.account).set_cursor(
+                    CURSOR, event.Cursor, now
+                )
+        return result
+
+    def _journal_rejection(self, event: BookingEvent, why: str) -> None:
+        lead = self.lead
+        with connected(lead.engine, lead.db, lead.name) as connection:
+            bookkeeping.journal(
+                connection,
+                lead.schema,
+                account=self.account,
+                plan_id="sync",
+                step=int(event.Cursor),
+                address=f"booking {event.BookingId} ({event.Kind})",
+                action="create",
+                status="rejected",
+                detail=why,
+            )
+
+
+def _booking(event: BookingEvent) -> Booking | None:
+    """The event's booking in the book's terms; None without a valid national id."""
+    found = event.Booking
+    person = found.Patient
+    try:
+        national_id = parse(person.PatientPersonalIdentification or "").digits
+    except InvalidNationalId:
+        return None
+    return Booking(
+        site_id=str(event.BookingId),
+        provider_id=found.TimeSlot.ClinicianID,
+        starts_at=found.TimeSlot.Start.replace(tzinfo=None),
+        appointment_type_id=found.TimeSlot.TreatmentID,
+        patient=Patient(
+            national_id,
+            person.FirstName or "",
+            person.LastName or "",
+            {
+                "address1": person.Adress1,
+                "address2": person.Adress2,
+                "postal_code": person.PostalCode,
+                "city": person.City,
+                "mobile": person.MobilePhoneNumber,
+                "email": person.Email,
+            },
+        ),
+        campaign_code=found.CampaignCode,
+        note=found.FreeTextMessage,
+        logged_in=event.PatientLoggedIn,
+    )

@@ -1,0 +1,27 @@
+"""A demo workspace applied, with its booking site running (dev API on, for the codes the
+site sends patients)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from support import RunCli
+from sync_support import Clinic
+
+from reconciler.demo import DEFAULT_SITE_URL
+from reconciler.demo.workspace import init
+from reconciler.site.background import BackgroundSite
+
+
+@pytest.fixture
+def clinic(tmp_path: Path, cli: RunCli) -> Iterator[Clinic]:
+    workspace = init(tmp_path / "demo")
+    site = BackgroundSite(workspace.site, dev=True).start()
+    root = workspace.config
+    root.write_text(root.read_text(encoding="utf-8").replace(DEFAULT_SITE_URL, site.url), "utf-8")
+    applied = cli("apply", workspace.config.parent, "--auto-approve")
+    assert applied.code == 0, applied.err
+    yield Clinic(workspace, site, cli)
+    site.stop()

@@ -23,7 +23,8 @@ from reconciler.demo import DEFAULT_SITE_URL
 @click.pass_context
 def demo_group(ctx: click.Context, directory: Path | None, once: bool) -> int:
     """The whole journey on the embedded default: a demo workspace, the booking site running,
-    doctor, plan, apply, a plan that shows nothing left, and the site as a patient sees it.
+    doctor, plan, apply, a plan that shows nothing left, the site as a patient sees it, a sync
+    that publishes the free time, a booking, and a sync that brings it into the book.
     Without --once the site keeps running until Ctrl-C."""
     if ctx.invoked_subcommand is not None:
         return 0
@@ -48,7 +49,7 @@ def _journey(directory: Path, once: bool) -> int:
         made = workspace.init(directory)
         echo(f"{len(made.seed.clinics)} clinics, {len(made.seed.providers)} providers")
     _step("the reference booking site")
-    site = BackgroundSite(directory / "site.db").start()
+    site = BackgroundSite(directory / "site.db", dev=True).start()  # dev: the codes it sends
     try:
         root = config / "reconciler.yaml"
         text = root.read_text(encoding="utf-8")
@@ -58,6 +59,8 @@ def _journey(directory: Path, once: bool) -> int:
         if not _doctor(config) or not _plan_and_apply(config):
             return 1
         _patient_view(config, site.url)
+        if not _sync_and_book(config, site.url):
+            return 1
         if once:
             return 0
         echo(f"\nThe booking site runs at {site.url} — Ctrl-C to stop.")
@@ -110,6 +113,35 @@ def _patient_view(config: Path, url: str) -> None:
             people = patient.clinicians(clinic_id=clinic.ID)
             echo(f"{clinic.Name}: {', '.join(p.Name or '?' for p in people)}")
         echo("treatments: " + ", ".join(t.Name or "?" for t in patient.treatments()))
+
+
+def _sync_and_book(config: Path, url: str) -> bool:
+    """One sync cycle publishes the free time; a patient books; the next brings the
+    booking into the appointment book."""
+    from reconciler.config import load_config  # noqa: PLC0415
+    from reconciler.demo.patient import book_first_time, in_the_book  # noqa: PLC0415
+    from reconciler.domain.clock import clinic_today  # noqa: PLC0415
+    from reconciler.sync.service import Service  # noqa: PLC0415
+
+    def sync_once() -> None:
+        _step(f"reconciler sync {config} --once")
+        Service(load_config(config), wait=lambda _: True, log=echo).run(once=True)
+
+    sync_once()
+    account = load_config(config).config.accounts["demo"]
+    _step("a patient books the first free time, with the code the site sends")
+    booked = book_first_time(account, url, clinic_today())
+    if booked is None:
+        echo("the site offers no time to book", err=True)
+        return False
+    echo(
+        f"booked {booked.treatment} with {booked.provider} at {booked.clinic}, "
+        f"{booked.start:%a %Y-%m-%d %H:%M} (booking {booked.booking_id})"
+    )
+    sync_once()
+    shown = in_the_book(account, booked.booking_id)
+    echo(f"in the appointment book: {shown}" if shown else "not in the appointment book")
+    return shown is not None
 
 
 @demo_group.command("init")

@@ -35,7 +35,7 @@ from datetime import datetime, time, timedelta
 from enum import StrEnum
 from itertools import pairwise
 
-from reconciler.domain.spans import Span, cut, intersect, merge, subtract
+from reconciler.domain.spans import Span, cut, intersect, merge, near, subtract
 
 SATURDAY = 5
 FREEING = frozenset({"cancelled", "moved"})  # the book keeps these as skeletons only
@@ -209,7 +209,7 @@ def free_time(book: Book, setup: Setup, now: datetime) -> list[Batch]:
         placed = block.span.clipped(span.start, span.end)
         if placed is None:
             continue
-        free = subtract(intersect([placed], working), busy)
+        free = subtract(intersect([placed], near(working, placed)), near(busy, placed))
         if not free:
             continue
         offered = setup.treatments - kind.excluded

@@ -6,13 +6,15 @@ the functions here return are sorted, and `merge`d ones neither overlap nor touc
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime, time, timedelta
+from typing import NamedTuple
 
 
-@dataclass(frozen=True, order=True, slots=True)
-class Span:
+class Span(NamedTuple):
+    """A tuple, so that sorting and comparing thousands of them stays in C."""
+
     start: datetime
     end: datetime
 
@@ -48,6 +50,13 @@ class Span:
         ):
             return f"{self.start:%Y-%m-%d %H:%M}–{self.end:%H:%M}"
         return f"{self.start:%Y-%m-%d %H:%M}–{self.end:%Y-%m-%d %H:%M}"
+
+
+def near(merged: Sequence[Span], span: Span) -> Sequence[Span]:
+    """Of `merged` spans (sorted, apart), those that overlap `span`: found by bisection."""
+    first = bisect_right(merged, span.start, key=lambda s: s.end)
+    last = bisect_left(merged, span.end, key=lambda s: s.start)
+    return merged[first:last]
 
 
 def merge(spans: Iterable[Span]) -> list[Span]:

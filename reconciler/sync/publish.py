@@ -3,11 +3,12 @@
 Each cycle first asks the database what changed (`counters.signature`: one query). With
 nothing new, no preblock ending or lapsing, and the day the same, the cycle is done. Else it
 recomputes free time — for the providers whose rows changed when that can be told, for all
-otherwise — and sends the site one `TimeSlotDiffV2`: the batches no longer wanted, and the
-new ones, against the site's RowVersion. What the site confirms is recorded in `rc_published`
-with the new RowVersion, in one transaction. A 409 (the site moved: another writer, or a
-crash between the site's answer and that transaction) reads the site's batches and tries
-once more against them: the site is the truth of what is published.
+otherwise — and sends the site a `TimeSlotDiffV2` (in parts of at most CHUNK batches): the
+batches no longer wanted, and the new ones, against the site's RowVersion. What the site
+confirms is recorded in `rc_published` with the new RowVersion, in one transaction per
+part. A 409 (the site moved: another writer, or a crash between the site's answer and that
+transaction) reads the site's batches and tries once more against them: the site is the
+truth of what is published.
 
 Change numbers become visible when their transaction commits, not in their order: a number
 seen is trusted only once it is older than `lag`, and until then the rows above the last
@@ -44,6 +45,7 @@ from reconciler.providers.site.freetime import (
 from reconciler.providers.site.models import TimeSlotDiffV2
 
 DEFAULT_LAG = timedelta(seconds=10)
+CHUNK = 1000  # batches per request: a first publish of a large chain is many requests
 
 
 @dataclass(frozen=True)
@@ -234,31 +236,39 @@ class Publisher:
         new: list[BatchKey],
         now: datetime,
     ) -> PublishReport:
+        """The diff in parts of at most CHUNK batches (removals first), each recorded with
+        the site's new version as soon as the site has confirmed it."""
         t = self.target
         clinic_of = {provider: clinic for _, provider, clinic in wanted.values()}
-        diff = TimeSlotDiffV2(
-            OpusDatabaseID=t.site_id,
-            Removed=[
-                removal(p, clinic_id=clinic_of.get(p.provider_id, 0), database_id=t.site_id)
-                for p in gone
-            ],
-            Added=[
-                site_batch(batch, provider_id=pid, clinic_id=cid, database_id=t.site_id)
-                for batch, pid, cid in (wanted[key] for key in new)
-            ],
-        )
         with connected(t.engine, t.db, t.name) as connection:
-            base = SyncRecords(connection, t.schema, t.account).cursor(self._cursor_name)
-        result = self.site.apply_free_time(t.site_id, diff, base_row_version=base)
-        added = [
-            Published(int(made["ID"]), key[0], key[1], key[2], key[3], str(made["RowVersion"]))
-            for key, made in zip(new, result.Added, strict=True)
-        ]
-        with connected(t.engine, t.db, t.name) as connection:
-            records = SyncRecords(connection, t.schema, t.account)
-            records.record(t.name, removed=[p.site_id for p in gone], added=added, now=now)
-            records.set_cursor(self._cursor_name, result.RowVersion, now)
-        return PublishReport(added=len(added), removed=len(gone))
+            version = SyncRecords(connection, t.schema, t.account).cursor(self._cursor_name)
+        work: list[Published | BatchKey] = [*gone, *new]
+        for start in range(0, len(work), CHUNK):
+            part = work[start : start + CHUNK]
+            removed = [p for p in part if isinstance(p, Published)]
+            added = [k for k in part if not isinstance(k, Published)]
+            diff = TimeSlotDiffV2(
+                OpusDatabaseID=t.site_id,
+                Removed=[
+                    removal(p, clinic_id=clinic_of.get(p.provider_id, 0), database_id=t.site_id)
+                    for p in removed
+                ],
+                Added=[
+                    site_batch(batch, provider_id=pid, clinic_id=cid, database_id=t.site_id)
+                    for batch, pid, cid in (wanted[key] for key in added)
+                ],
+            )
+            result = self.site.apply_free_time(t.site_id, diff, base_row_version=version)
+            made = [
+                Published(int(m["ID"]), k[0], k[1], k[2], k[3], str(m["RowVersion"]))
+                for k, m in zip(added, result.Added, strict=True)
+            ]
+            version = result.RowVersion
+            with connected(t.engine, t.db, t.name) as connection:
+                records = SyncRecords(connection, t.schema, t.account)
+                records.record(t.name, removed=[p.site_id for p in removed], added=made, now=now)
+                records.set_cursor(self._cursor_name, version, now)
+        return PublishReport(added=len(new), removed=len(gone))
 
     def _resync(self, now: datetime) -> list[Published]:
         """Read what the site holds, and remember exactly that."""

@@ -27,6 +27,7 @@ from reconciler.config import LoadedConfig
 from reconciler.config.model import Account
 from reconciler.domain.clock import clinic_now
 from reconciler.domain.freetime import months_ahead
+from reconciler.domain.words import count
 from reconciler.errors import (
     AccountKeyRejected,
     CertificateRejected,
@@ -259,8 +260,8 @@ class Service:
         health.last_success = started
         if outcome.did_something:
             self.log(
-                f"sync {self.name}: free time {outcome.added} batches added, "
-                f"{outcome.removed} removed; bookings {outcome.events} written, "
+                f"sync {self.name}: free time: {count(outcome.added, 'batch', 'batches')} "
+                f"added, {outcome.removed} removed; bookings: {outcome.events} written, "
                 f"{outcome.rejected} rejected"
             )
 

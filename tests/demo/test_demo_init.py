@@ -81,6 +81,8 @@ def test_the_demo_journey_runs_start_to_end(cli: RunCli, tmp_path: Path) -> None
     assert "account demo: applied " in out
     assert out.count("No changes: the live systems match the config.") == 1
     assert "treatments: - Undersøkelse, - Tannrens, - Akutt" in out
+    assert "bookings: 1 written, 0 rejected" in out  # the patient's booking, by the second sync
+    assert "in the appointment book: " in out and "registered by ITB" in out
     again = cli("demo", "--once", "--dir", tmp_path / "journey")  # an existing workspace is reused
     assert again.code == 0
     assert "demo init" not in again.out

@@ -23,6 +23,7 @@ import tracemalloc
 from datetime import datetime, time, timedelta
 from pathlib import Path
 
+import sqlalchemy as sa
 from timing import best
 
 from reconciler.apply.engine import apply
@@ -118,15 +119,21 @@ def _engine(service: Service, repeat: int) -> None:
 
 
 def _one_booking(service: Service, clock: list[datetime]) -> None:
+    """A staff appointment over published free time, then a cycle."""
     target = service.targets[0]
-    publisher = service.publishers[0]
-    provider_id = next(iter(publisher.memory.codes))
+    published = target.schema.t("rc_published")
     appointments = target.schema.t("appointments")
     with connected(target.engine, target.db, target.name) as c:
+        provider_id, start = c.execute(
+            sa.select(published.c.provider_id, published.c.starts_at)
+            .where(published.c.starts_at > clock[0] + timedelta(days=1))
+            .order_by(published.c.starts_at)
+            .limit(1)
+        ).one()
         c.execute(
             appointments.insert().values(
                 provider_id=provider_id,
-                starts_at=datetime.combine(clock[0].date() + timedelta(days=7), time(9)),
+                starts_at=start,
                 duration=30,
                 registered_by="SOV",
                 status="booked",

@@ -27,6 +27,8 @@ from reconciler.providers.opus.counters import PER_PROVIDER
 from reconciler.providers.opus.resources import Scope, publishing_rule
 from reconciler.providers.opus.schema import OpusSchema
 
+FEW = 200  # up to this many providers, their rows are picked out in SQL
+
 
 @dataclass
 class Books:
@@ -64,6 +66,8 @@ def read_books(
 
     providers = {p.code: p for p in read(r.Provider) if p.code in scope.providers}
     ids = {code: p.id for code, p in providers.items()}
+    # narrowed in SQL when a few providers are asked for (a sync cycle after a booking)
+    few = list(ids.values()) if len(ids) <= FEW else None
     code_of = {p.id: code for code, p in providers.items()}
     window = (now, max(now, until))
     atypes = {t.id: t for t in read(r.AppointmentType)}
@@ -91,14 +95,14 @@ def read_books(
     )
     owners: dict[str, dict[int, int]] = {name: {} for name in PER_PROVIDER}
     working: dict[str, list[Span]] = defaultdict(list)
-    for w in read(r.WorkingHours, between=window):
+    for w in read(r.WorkingHours, between=window, providers=few):
         if w.provider_id in code_of:
             owners["working_hours"][w.id] = w.provider_id
             if w.recall:
                 working[code_of[w.provider_id]].append(Span(w.starts_at, w.ends_at))
     blocks: dict[str, list[Block]] = defaultdict(list)
     preblocks = {}
-    for b in read(r.Preblock, between=window):
+    for b in read(r.Preblock, between=window, providers=few):
         if b.provider_id in code_of:
             preblocks[b.id] = b
             owners["preblocks"][b.id] = b.provider_id
@@ -106,7 +110,7 @@ def read_books(
             blocks[code_of[b.provider_id]].append(Block(b.id, b.preblock_type_id, span, b.managed))
     busy: dict[str, list[Busy]] = defaultdict(list)
     appointments = {}
-    for a in queries.overlapping(read(r.Appointment, between=window), *window):
+    for a in queries.overlapping(read(r.Appointment, between=window, providers=few), *window):
         if a.provider_id in code_of:
             appointments[a.id] = a
             owners["appointments"][a.id] = a.provider_id

@@ -1,7 +1,8 @@
 """Bulk readers: each reads one kind of row in one query, however many rows there are.
 
-Filters narrow the read in SQL: `clinics` (Opus clinic ids), `between` (a time window, for
-rows that have one) and `changed_since` (a change number, for versioned rows). Rows come
+Filters narrow the read in SQL: `clinics` (Opus clinic ids), `providers` (Opus provider
+ids, for rows that belong to one), `between` (a time window, for rows that have one) and
+`changed_since` (a change number, for versioned rows). Rows come
 back as records (records.py), in primary-key order.
 """
 
@@ -34,6 +35,7 @@ def read(
     record: type[R],
     *,
     clinics: Collection[int] | None = None,
+    providers: Collection[int] | None = None,
     between: tuple[datetime, datetime] | None = None,
     changed_since: int | None = None,
     managed_only: bool = False,
@@ -47,6 +49,9 @@ def read(
         between=between,
         changed_since=changed_since,
     )
+    if providers is not None:
+        wanted = sorted(set(providers))
+        query = query.where(schema.t(record.table).c.provider_id.in_(wanted))  # type: ignore[attr-defined]
     if managed_only:
         query = query.where(schema.t(record.table).c.managed.is_(True))  # type: ignore[attr-defined]
     return [record(*row) for row in connection.execute(query)]

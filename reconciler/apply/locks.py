@@ -6,10 +6,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import sqlalchemy as sa
+
 from reconciler.config.model import Account, Database
 from reconciler.errors import ReconcilerError
+from reconciler.providers.opus import OpusSchema, create_bookkeeping, schema_for
 from reconciler.providers.opus import bookkeeping as books
-from reconciler.providers.opus import create_bookkeeping, schema_for
 from reconciler.providers.opus.connection import connected, create_engine
 
 
@@ -24,34 +26,35 @@ def lead_database(name: str, account: Account) -> tuple[str, Database]:
 
 
 @contextmanager
-def account_lock(name: str, account: Account, plan_id: str) -> Iterator[None]:
-    """Hold the account's lock for the block; LockHeld (before the block) if another apply
-    has it."""
+def _lead(name: str, account: Account) -> Iterator[tuple[sa.Engine, OpusSchema]]:
+    """An engine on the account's lead database, with the reconciler's own tables there."""
     db_name, db = lead_database(name, account)
     schema = schema_for(db, db_name)
     engine = create_engine(db, db_name)
     try:
         with connected(engine, db, db_name) as connection:
             create_bookkeeping(connection, schema)
+        yield engine, schema
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def account_lock(name: str, account: Account, plan_id: str) -> Iterator[None]:
+    """Hold the account's lock for the block; LockHeld (before the block) if another apply
+    has it."""
+    with _lead(name, account) as (engine, schema):
         books.acquire(engine, schema, name, plan_id)
         try:
             yield
         finally:
             books.release(engine, schema, name)
-    finally:
-        engine.dispose()
 
 
 def unlock(name: str, account: Account) -> books.Holder | None:
     """Clear the account's lock; who held it, or None when it was not locked."""
-    db_name, db = lead_database(name, account)
-    schema = schema_for(db, db_name)
-    engine = create_engine(db, db_name)
-    try:
-        with connected(engine, db, db_name) as connection:
-            create_bookkeeping(connection, schema)
+    with _lead(name, account) as (engine, schema):
+        with engine.connect() as connection:
             holder = books.holder_of(connection, schema, name)
         books.release(engine, schema, name)
-    finally:
-        engine.dispose()
     return holder

@@ -18,8 +18,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from reconciler.domain.spans import Span
 from reconciler.site.accounts import Account, context, open_site
-from reconciler.site.availability import Interval, allows, free_ranges, offered
+from reconciler.site.availability import allows, free_ranges, offered
 from reconciler.site.catalog import (
     Catalog,
     clinic_dto,
@@ -140,7 +141,7 @@ async def list_treatments(request: Request) -> Response:
     return respond([treatment_dto(t) for t in found])
 
 
-def _window(query: Query, now: datetime) -> Interval:
+def _window(query: Query, now: datetime) -> Span:
     start = query.moment("request.from") or now
     end = query.moment("request.to") or start + timedelta(days=31)
     if end <= start:
@@ -153,7 +154,7 @@ def _window(query: Query, now: datetime) -> Interval:
             [{"field": "query.request.to", "message": "ask for at most 93 days at a time"}],
             "the query",
         )
-    return Interval(start, end)
+    return Span(start, end)
 
 
 def _targets(
@@ -194,7 +195,7 @@ class _Search:
 
     db: sqlite3.Connection
     account: Account
-    window: Interval
+    window: Span
     now: datetime
     treatment_id: int
     exclude: tuple[int, ...]
@@ -281,7 +282,7 @@ def _batches(
     *,
     clinic_id: int,
     clinician_id: int,
-    window: Interval,
+    window: Span,
 ) -> list[sqlite3.Row]:
     return db.execute(
         "SELECT id, data FROM batches WHERE account_id = ? AND database_id = ? AND clinic_id = ?"

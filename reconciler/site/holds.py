@@ -22,8 +22,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from reconciler.domain.spans import Span
 from reconciler.site import keys
-from reconciler.site.availability import Interval, allows, free_ranges, is_weekend
+from reconciler.site.availability import allows, free_ranges, is_weekend
 from reconciler.site.catalog import Catalog, treatment_minutes
 from reconciler.site.problems import Problem
 from reconciler.site.public_models import TimeSlotDTO
@@ -42,7 +43,7 @@ class Slot:
     clinic_id: int
     clinician_id: int
     treatment_id: int
-    interval: Interval
+    interval: Span
     treatment: dict[str, Any]
 
 
@@ -68,7 +69,7 @@ def resolve(
             "this treatment cannot be booked online",
             "choose a treatment from GET /treatments, or call the clinic",
         )
-    interval = Interval(slot.Start, slot.End)
+    interval = Span(slot.Start, slot.End)
     minutes = treatment_minutes(treatment)
     if interval.end - interval.start != timedelta(minutes=minutes):
         raise Problem(
@@ -95,10 +96,10 @@ def busy(
     database_id: str,
     clinician_id: int,
     *,
-    window: Interval,
+    window: Span,
     now: datetime,
     exclude: tuple[int, ...] = (),
-) -> list[Interval]:
+) -> list[Span]:
     rows = db.execute(
         "SELECT id, start_at, end_at FROM holds WHERE account_id = ? AND database_id = ?"
         f" AND clinician_id = ? AND start_at < ? AND end_at > ? AND {ACTIVE}",
@@ -112,7 +113,7 @@ def busy(
         ),
     ).fetchall()
     return [
-        Interval(datetime.fromisoformat(r["start_at"]), datetime.fromisoformat(r["end_at"]))
+        Span(datetime.fromisoformat(r["start_at"]), datetime.fromisoformat(r["end_at"]))
         for r in rows
         if r["id"] not in exclude
     ]

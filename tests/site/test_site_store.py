@@ -14,10 +14,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 from support import People, SiteAccount, next_monday
 
+from reconciler.domain.spans import Span, cut, merge, subtract
 from reconciler.errors import UsageError
 from reconciler.providers.site.models import BookingDTO
 from reconciler.site import create_store, register_account
-from reconciler.site.availability import Interval, cut, merge, offered, subtract
+from reconciler.site.availability import offered
 
 KEY = "demo-account-key-1"
 
@@ -101,11 +102,11 @@ def test_a_retried_booking_is_booked_once(account: SiteAccount, people: People) 
 BASE = dt.datetime(2030, 1, 7, 8)
 
 
-def _intervals(max_size: int) -> st.SearchStrategy[list[Interval]]:
+def _intervals(max_size: int) -> st.SearchStrategy[list[Span]]:
     pair = st.tuples(st.integers(0, 480), st.integers(5, 120))
     return st.lists(pair, max_size=max_size).map(
         lambda pairs: [
-            Interval(BASE + dt.timedelta(minutes=a), BASE + dt.timedelta(minutes=a + n))
+            Span(BASE + dt.timedelta(minutes=a), BASE + dt.timedelta(minutes=a + n))
             for a, n in pairs
         ]
     )
@@ -113,10 +114,10 @@ def _intervals(max_size: int) -> st.SearchStrategy[list[Interval]]:
 
 @given(free=_intervals(5), busy=_intervals(8), length=st.integers(5, 90))
 def test_slots_lie_in_free_time_and_never_touch_busy_time(
-    free: list[Interval], busy: list[Interval], length: int
+    free: list[Span], busy: list[Span], length: int
 ) -> None:
     rest = subtract(free, busy)
-    slots = cut(rest, dt.timedelta(minutes=length))
+    slots = list(cut(rest, dt.timedelta(minutes=length)))
     for slot in slots:
         assert slot.end - slot.start == dt.timedelta(minutes=length)
         assert any(slot.within(f) for f in merge(free))
@@ -130,10 +131,10 @@ def test_offered_slots_honour_window_now_and_weekends() -> None:
     monday = next_monday()
     saturday = monday + dt.timedelta(days=5)
     ranges = [
-        Interval(dt.datetime.combine(day, dt.time(8)), dt.datetime.combine(day, dt.time(10)))
+        Span(dt.datetime.combine(day, dt.time(8)), dt.datetime.combine(day, dt.time(10)))
         for day in (monday, saturday)
     ]
-    window = Interval(
+    window = Span(
         dt.datetime.combine(monday, dt.time(0)), dt.datetime.combine(saturday, dt.time(23))
     )
     now = dt.datetime.combine(monday, dt.time(8, 45))

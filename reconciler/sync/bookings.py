@@ -1,9 +1,11 @@
 """Bookings back: the site's booking events written into the books, each in one database
-transaction together with the feed's position, then acknowledged at the site.
+transaction, then acknowledged at the site.
 
-An event seen again (the service stopped between writing and acknowledging) changes
-nothing. A booking whose time the book took meanwhile is rejected at the site, which cancels
-it and tells the patient; the rejection is journalled (`rc_journal`) and counted.
+An event seen again (the service stopped between writing and acknowledging) is judged again
+and changes nothing: the book knows each booking by its site id. A booking whose time the
+book took meanwhile is rejected at the site, which cancels it and tells the patient (a
+second rejection is answered as the first); the rejection is journalled (`rc_journal`) and
+counted.
 """
 
 from __future__ import annotations
@@ -17,12 +19,10 @@ from reconciler.errors import ReconcilerError
 from reconciler.providers.opus import bookkeeping
 from reconciler.providers.opus.bookings import Booking, BookWriter, Patient, Result
 from reconciler.providers.opus.connection import connected
-from reconciler.providers.opus.published import SyncRecords
 from reconciler.providers.site.backend import BackendClient
 from reconciler.providers.site.models import BookingEvent
 from reconciler.sync.publish import Target
 
-CURSOR = "events"
 WHY = {
     Result.TAKEN: "the time was taken in the appointment book before the booking reached it",
     Result.INVALID: "the booking holds no valid national identity number",
@@ -85,14 +85,6 @@ class Writer:
                 result = book.move(str(event.PreviousBookingId), booking, event.RegisterInJournal)
             else:
                 result = book.new(booking)
-            records = SyncRecords(connection, self.lead.schema, self.account)
-            if target is self.lead:
-                records.set_cursor(CURSOR, event.Cursor, now)
-        if target is not self.lead:
-            with connected(self.lead.engine, self.lead.db, self.lead.name) as connection:
-                SyncRecords(connection, self.lead.schema, self.account).set_cursor(
-                    CURSOR, event.Cursor, now
-                )
         return result
 
     def _journal_rejection(self, event: BookingEvent, why: str) -> None:

@@ -9,14 +9,13 @@ died without releasing it). The booking site's own online registration is the se
 
 from __future__ import annotations
 
-import os
-import socket
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
 from reconciler.errors import ReconcilerError
+from reconciler.providers.opus.bookkeeping import me
 from reconciler.providers.opus.schema import OpusSchema
 
 
@@ -37,11 +36,6 @@ class Holder:
             f"{self.holder} on {self.host} (pid {self.pid}) since "
             f"{self.acquired_at:%Y-%m-%d %H:%M}, until {self.expires_at:%H:%M:%S}"
         )
-
-
-def _me() -> tuple[str, str, int]:
-    user = os.environ.get("USER") or os.environ.get("USERNAME") or "unknown"
-    return user[:100], socket.gethostname()[:100], os.getpid()
 
 
 @dataclass
@@ -66,7 +60,7 @@ class Lease:
     def acquire(self, now: datetime) -> None:
         """Take the lease, or LeaseHeld naming its holder. An expired lease is taken over."""
         t = self.schema.t("rc_sync_lease")
-        user, host, pid = _me()
+        user, host, pid = me()
         values = {
             "holder": user,
             "host": host,
@@ -98,7 +92,7 @@ class Lease:
     def renew(self, now: datetime) -> None:
         """Extend the lease; LeaseHeld if it is no longer ours (it expired and was taken)."""
         t = self.schema.t("rc_sync_lease")
-        _, host, pid = _me()
+        _, host, pid = me()
         with self.engine.begin() as connection:
             done = connection.execute(
                 t.update()
@@ -113,7 +107,7 @@ class Lease:
 
     def release(self) -> None:
         t = self.schema.t("rc_sync_lease")
-        _, host, pid = _me()
+        _, host, pid = me()
         with self.engine.begin() as connection:
             connection.execute(
                 t.delete().where(t.c.account == self.account, t.c.host == host, t.c.pid == pid)

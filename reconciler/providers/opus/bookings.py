@@ -26,6 +26,7 @@ from typing import Any, Final
 import sqlalchemy as sa
 
 from reconciler.domain.freetime import FREEING
+from reconciler.providers.opus.queries import LONGEST_APPOINTMENT
 from reconciler.providers.opus.schema import OpusSchema
 
 SITE_USER: Final = "ITB"  # who the book says registered a booking from the site
@@ -147,7 +148,7 @@ class BookWriter:
             sa.select(a.c.id, a.c.starts_at, a.c.duration, a.c.status).where(
                 a.c.provider_id == provider_id,
                 a.c.starts_at < end,
-                a.c.starts_at > start - timedelta(hours=12),
+                a.c.starts_at > start - LONGEST_APPOINTMENT,
             )
         )
         for row_id, starts, minutes, status in nearby:

@@ -34,8 +34,10 @@ class Holder:
 
 
 def me() -> tuple[str, str, int]:
+    """Who holds a lock or lease: the user, the host (each as the columns hold them) and the
+    process."""
     user = os.environ.get("USER") or os.environ.get("USERNAME") or "unknown"
-    return user, socket.gethostname(), os.getpid()
+    return user[:100], socket.gethostname()[:100], os.getpid()
 
 
 def holder_of(connection: sa.Connection, schema: OpusSchema, account: str) -> Holder | None:

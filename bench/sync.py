@@ -28,8 +28,7 @@ from timing import best
 
 from reconciler.apply.engine import apply
 from reconciler.config import load_config
-from reconciler.demo import DEFAULT_SITE_URL
-from reconciler.demo.workspace import init
+from reconciler.demo.workspace import init, point_at
 from reconciler.domain.clock import clinic_now
 from reconciler.domain.freetime import free_time, months_ahead
 from reconciler.plan.planner import compute
@@ -44,8 +43,7 @@ def measure(clinics: int, repeat: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         workspace = init(Path(tmp) / "demo", clinics=clinics)
         site = BackgroundSite(workspace.site).start()
-        root = workspace.config
-        root.write_text(root.read_text().replace(DEFAULT_SITE_URL, site.url))
+        point_at(workspace.config, site.url)
         config = workspace.config.parent
         computed = compute(config, force=True)
         computed.close()

@@ -280,9 +280,8 @@ def seed(backend: BackendClient, database_id: uuid.UUID) -> None:
 
 def served(workspace: Any) -> BackgroundSite:
     """Start a demo workspace's booking site on a loopback port and point its config at it."""
-    from reconciler.demo import DEFAULT_SITE_URL  # noqa: PLC0415
+    from reconciler.demo.workspace import point_at  # noqa: PLC0415
 
     site = BackgroundSite(workspace.site).start()
-    root = workspace.config
-    root.write_text(root.read_text(encoding="utf-8").replace(DEFAULT_SITE_URL, site.url), "utf-8")
+    point_at(workspace.config, site.url)
     return site

@@ -3,7 +3,6 @@ plan/apply journey on them, all on this machine."""
 
 from __future__ import annotations
 
-import re
 import tempfile
 import threading
 from pathlib import Path
@@ -51,10 +50,7 @@ def _journey(directory: Path, once: bool) -> int:
     _step("the reference booking site")
     site = BackgroundSite(directory / "site.db", dev=True).start()  # dev: the codes it sends
     try:
-        root = config / "reconciler.yaml"
-        text = root.read_text(encoding="utf-8")
-        url = re.search(r'site_url: "([^"]+)"', text)
-        root.write_text(text.replace(url.group(1) if url else DEFAULT_SITE_URL, site.url), "utf-8")
+        workspace.point_at(config / "reconciler.yaml", site.url)
         echo(f"listening on {site.url}")
         if not _doctor(config) or not _plan_and_apply(config):
             return 1

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import secrets
 import uuid
 from collections.abc import Iterable
@@ -179,6 +180,17 @@ def _without(row: dict[str, Any], *keys: str) -> dict[str, Any]:
 def _q(text: str) -> str:
     """A YAML double-quoted scalar (JSON strings are valid YAML)."""
     return json.dumps(text, ensure_ascii=False)
+
+
+_SITE_URL = re.compile(r'(site_url: ")[^"]*(")')
+
+
+def point_at(root_file: Path, url: str) -> None:
+    """Point a demo config (its reconciler.yaml) at the booking site running at `url`."""
+    text = root_file.read_text(encoding="utf-8")
+    root_file.write_text(
+        _SITE_URL.sub(lambda m: f"{m[1]}{url}{m[2]}", text, count=1), encoding="utf-8"
+    )
 
 
 def write_config(config_dir: Path, data: Seed, site_url: str) -> str:

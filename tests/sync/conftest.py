@@ -10,8 +10,7 @@ import pytest
 from support import RunCli
 from sync_support import Clinic
 
-from reconciler.demo import DEFAULT_SITE_URL
-from reconciler.demo.workspace import init
+from reconciler.demo.workspace import init, point_at
 from reconciler.site.background import BackgroundSite
 
 
@@ -19,8 +18,7 @@ from reconciler.site.background import BackgroundSite
 def clinic(tmp_path: Path, cli: RunCli) -> Iterator[Clinic]:
     workspace = init(tmp_path / "demo")
     site = BackgroundSite(workspace.site, dev=True).start()
-    root = workspace.config
-    root.write_text(root.read_text(encoding="utf-8").replace(DEFAULT_SITE_URL, site.url), "utf-8")
+    point_at(workspace.config, site.url)
     applied = cli("apply", workspace.config.parent, "--auto-approve")
     assert applied.code == 0, applied.err
     yield Clinic(workspace, site, cli)

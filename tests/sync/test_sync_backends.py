@@ -4,77 +4,32 @@ keeps a writer whose change number commits late from being missed."""
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from opus_support import SERVER_SETTINGS, admin_engine, database_settings
+from opus_support import SERVER_SETTINGS, ServerDemo, demo_on_server
 from support import FAST, RunCli
 
 from reconciler.config import load_config
-from reconciler.demo.seed import generate
-from reconciler.demo.workspace import SUBDOMAIN, write_config, write_seed
 from reconciler.domain.clock import clinic_now, clinic_today
-from reconciler.providers.opus import OpusSchema, create_tables
-from reconciler.providers.opus.connection import create_engine
+from reconciler.providers.opus import OpusSchema
 from reconciler.providers.site import connect_public
-from reconciler.site import register_account
-from reconciler.site.background import BackgroundSite
 from reconciler.sync.service import Service, Settings
 
 EXAM = "- Undersøkelse"
 
 
-@dataclass
-class Server:
-    config: Path
-    engine: sa.Engine
-    site: BackgroundSite
-
-
 @pytest.fixture(params=list(SERVER_SETTINGS))
-def server(request: pytest.FixtureRequest, tmp_path: Path, cli: RunCli) -> Iterator[Server]:
-    backend: str = request.param
-    name = f"rc_sync_{uuid.uuid4().hex[:10]}"
-    admin = admin_engine(backend)
-    with admin.connect() as c:
-        c.exec_driver_sql(f"CREATE DATABASE {name}")
-    db = database_settings(backend, name)
-    engine = create_engine(db, "opus")
-    data = generate(seed=5, clinics=2, start=clinic_today())
-    site = None
-    try:
-        with engine.begin() as c:
-            create_tables(c, OpusSchema())
-            write_seed(c, OpusSchema(), data)
-        config = tmp_path / "config"
-        key = write_config(config, data, "http://127.0.0.1:1")
-        register_account(tmp_path / "site.db", str(uuid.uuid4()), key, SUBDOMAIN)
-        site = BackgroundSite(tmp_path / "site.db", dev=True).start()
-        root = config / "reconciler.yaml"
-        settings = {**SERVER_SETTINGS[backend], "database": name}
-        connection = "\n".join(
-            f"        {k}: {v!r}" if isinstance(v, str) else f"        {k}: {v}"
-            for k, v in settings.items()
-        )
-        text = root.read_text().replace("http://127.0.0.1:1", site.url)
-        root.write_text(text.replace("        url: sqlite:///../opus.db", connection))
-        assert cli("apply", config, "--auto-approve").code == 0
-        yield Server(config, engine, site)
-    finally:
-        if site is not None:
-            site.stop()
-        engine.dispose()
-        with admin.connect() as c:
-            c.exec_driver_sql(f"DROP DATABASE {name}")
-        admin.dispose()
+def server(request: pytest.FixtureRequest, tmp_path: Path, cli: RunCli) -> Iterator[ServerDemo]:
+    with demo_on_server(request.param, tmp_path, dev=True) as demo:
+        assert cli("apply", demo.config, "--auto-approve").code == 0
+        yield demo
 
 
-def offered(server: Server) -> list[tuple[int, datetime]]:
+def offered(server: ServerDemo) -> list[tuple[int, datetime]]:
     account = load_config(server.config).config.accounts["demo"]
     with connect_public(account.url, account.subdomain, retry=FAST) as patient:
         type_id = next(t.ID for t in patient.treatments() if t.Name == EXAM)
@@ -84,7 +39,7 @@ def offered(server: Server) -> list[tuple[int, datetime]]:
 
 
 def test_sync_publishes_what_slots_says_and_staff_bookings_leave_the_site(
-    cli: RunCli, server: Server
+    cli: RunCli, server: ServerDemo
 ) -> None:
     assert cli("sync", server.config, "--once").code == 0
     result = cli("slots", server.config, "--type", EXAM, "--days", "28", "--format", "json")
@@ -113,7 +68,9 @@ def test_sync_publishes_what_slots_says_and_staff_bookings_leave_the_site(
 
 
 @pytest.mark.parametrize("lag", [timedelta(seconds=10), timedelta(0)], ids=["lag", "no-lag"])
-def test_a_change_number_that_commits_late_is_not_missed(server: Server, lag: timedelta) -> None:
+def test_a_change_number_that_commits_late_is_not_missed(
+    server: ServerDemo, lag: timedelta
+) -> None:
     """Two staff members change the book at once: the first moves an appointment onto free
     time, taking its change number; the second books, takes the next number and commits
     first; a cycle runs in between. With the safety lag the move is seen when it commits;

@@ -194,7 +194,8 @@ class Publisher:
     def _wanted(
         self, books: Books, scope: Scope, now: datetime
     ) -> dict[BatchKey, tuple[Batch, int, int]]:
-        """The batches the books offer now, by key: (batch, provider id, clinic id)."""
+        """The batches the books offer now, by key: (batch, provider id, clinic id); and, for
+        each provider, when its free time next changes by the clock alone."""
         wanted = {}
         for code, book in books.books.items():
             provider_id = books.provider_ids[code]

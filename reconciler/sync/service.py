@@ -245,10 +245,11 @@ class Service:
             outcome.error = str(e)
             kind = type(e).__name__
             self.health.errors[kind] = self.health.errors.get(kind, 0) + 1
-        self._account(outcome, started)
+        self._tally(outcome, started)
         return outcome
 
-    def _account(self, outcome: Outcome, started: datetime) -> None:
+    def _tally(self, outcome: Outcome, started: datetime) -> None:
+        """Count the cycle in the health figures, and log it if it did something."""
         health = self.health
         health.cycles += 1
         health.cycle_seconds = (self.clock() - started).total_seconds()

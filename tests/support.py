@@ -21,12 +21,14 @@ from reconciler.providers.site.models import (
     AvailableTime,
     AvailableTimeslotBatch,
     BatchTreatment,
+    BookingDTO,
     Clinic,
     Clinician,
     DateRange,
     OpusDatabaseDiff,
     PatientDTO,
     TimeSlotDiffV2,
+    TimeSlotDTO,
     Treatment,
 )
 from reconciler.site.background import BackgroundSite
@@ -285,3 +287,32 @@ def served(workspace: Any) -> BackgroundSite:
     site = BackgroundSite(workspace.site).start()
     point_at(workspace.config, site.url)
     return site
+
+
+# --- a patient on the site ------------------------------------------------------------
+
+
+def storgata(public: PublicClient) -> str:
+    return next(c.ID for c in public.clinics() if c.Name == "Storgata")
+
+
+def slots_of(public: PublicClient, clinician: int = 10, treatment: int = 5) -> list[TimeSlotDTO]:
+    return public.available_times(treatment, clinic_id=storgata(public), clinician_id=clinician)
+
+
+def book(account: SiteAccount, people: People, slot: TimeSlotDTO, n: int = 0) -> int:
+    """Book and confirm with the code from the outbox; the booking's id."""
+    public = account.public()
+    outcome = public.book(BookingDTO(Patient=people.patient(n), TimeSlot=slot))
+    assert outcome.challenge is not None
+    result = public.confirm(outcome.challenge.ChallengeId, account.code(people.mobile(n)))
+    assert result.Status == "confirmed" and result.BookingId is not None
+    return result.BookingId
+
+
+def login(account: SiteAccount, people: People, n: int) -> PublicClient:
+    """A client logged in as patient n."""
+    public = account.public()
+    challenge = public.login(people.ids[n])
+    public.confirm(challenge.ChallengeId, account.code(people.mobile(n)))
+    return public

@@ -25,6 +25,7 @@ from starlette.routing import BaseRoute, Mount
 
 from reconciler.site import (
     backend_api,
+    book_appointments,
     booking_api,
     browse,
     changes_api,
@@ -58,6 +59,7 @@ BACKEND_ROUTES: list[BaseRoute] = [
     *timeslots.ROUTES,
     *events.ROUTES,
     *rejections.ROUTES,
+    *book_appointments.ROUTES,
 ]
 PUBLIC_ROUTES: list[BaseRoute] = [
     *browse.ROUTES,

@@ -285,6 +285,36 @@ def database_or_404(db: sqlite3.Connection, account_id: str, database_id: UUID) 
     return row
 
 
+def check_references(
+    db: sqlite3.Connection,
+    account_id: str,
+    database_id: str,
+    references: list[tuple[str, str, int]],
+    what: str,
+) -> None:
+    """422 naming each (field, kind, id) whose clinic, clinician or treatment the site's
+    master data for the database does not have."""
+    known: dict[str, set[int]] = {"clinic": set(), "clinician": set(), "treatment": set()}
+    for r in db.execute(
+        "SELECT kind, id FROM entities WHERE account_id = ? AND database_id = ?",
+        (account_id, database_id),
+    ):
+        known[r["kind"]].add(r["id"])
+    errors = [
+        {"field": field, "message": f"no such {kind}"}
+        for field, kind, value in references
+        if value not in known[kind]
+    ]
+    if errors:
+        raise Problem(
+            422,
+            "unknown-reference",
+            f"{what} names clinics, clinicians or treatments the site does not have",
+            f"send the master data first (POST .../masterdata), then {what}",
+            errors=errors[:50],
+        )
+
+
 def _service_state(target: int, *, heartbeat: bool = False) -> Any:
     async def handler(request: Request) -> Response:
         account = await run(by_token, request)

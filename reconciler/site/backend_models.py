@@ -229,3 +229,36 @@ class EventRejection(Wire):
 
     Cursor: Annotated[str, StringConstraints(pattern=r"^[0-9]{1,18}$")]
     Reason: Annotated[str, StringConstraints(min_length=1, max_length=500)]
+
+
+class BookAppointment(Wire):
+    """An upcoming appointment the clinic booked for a patient the site knows."""
+
+    OpusAppointmentID: Id
+    PatientPersonalIdentification: Annotated[str, StringConstraints(pattern=r"^[0-9]{10,13}$")]
+    ClinicID: Id
+    ClinicianID: Id
+    TreatmentID: Id | None = None  # None: booked without an e-booking appointment type
+    Start: LocalTime
+    End: LocalTime
+
+    @model_validator(mode="after")
+    def _ordered(self) -> BookAppointment:
+        if self.End <= self.Start:
+            raise ValueError("End must be after Start")
+        return self
+
+
+class BookAppointments(Wire):
+    """Reference-site extension: the appointments the clinic holds in the book for the
+    patients the site knows, so that patients see (and may move or cancel) them too.
+
+    `Upserts` add or update by OpusAppointmentID; `Removals` are appointments no longer
+    upcoming in the book; with `Replace`, every appointment of the database not in
+    `Upserts` is removed. `Gone` names site bookings the clinic cancelled or moved in the
+    book."""
+
+    Replace: bool = False
+    Upserts: list[BookAppointment] = Field(default_factory=list, max_length=MAX_ITEMS)
+    Removals: list[Id] = Field(default_factory=list, max_length=MAX_ITEMS)
+    Gone: list[Id] = Field(default_factory=list, max_length=MAX_ITEMS)

@@ -19,6 +19,7 @@ from reconciler.site.catalog import Catalog, public_clinic_id
 from reconciler.site.holds import hold
 from reconciler.site.problems import Problem
 
+NO_TREATMENT = 0  # the treatment of an appointment the clinic booked without one
 WHAT = {"move": "moved", "cancel": "cancelled"}
 
 
@@ -80,8 +81,10 @@ def check_change(
 
 
 def check_move(original: sqlite3.Row, treatment: dict[str, Any], start: datetime) -> None:
-    """A move keeps the treatment and stays within its ChangeInWebLimit (days)."""
-    if treatment["ID"] != original["treatment_id"]:
+    """A move keeps the treatment (an appointment the clinic booked without one takes the
+    treatment the patient chose) and stays within its ChangeInWebLimit (days)."""
+    booked_without = original["treatment_id"] == NO_TREATMENT  # by the clinic: any length
+    if not booked_without and treatment["ID"] != original["treatment_id"]:
         raise Problem(422, "other-treatment", "a move keeps the treatment", "book anew instead")
     limit = treatment.get("ChangeInWebLimit", 0)
     was = datetime.fromisoformat(original["start_at"]).date()

@@ -45,6 +45,8 @@ def booking_snapshot(hold: sqlite3.Row) -> dict[str, Any]:
         "Patient": json.loads(hold["patient"] or "{}"),
     }
     booking.update({k: v for k, v in details.items() if v is not None and not k.startswith("_")})
+    if hold["opus_id"] is not None:
+        booking["OpusAppointmentID"] = hold["opus_id"]
     return booking
 
 
@@ -55,7 +57,7 @@ def record_event(
     hold: sqlite3.Row,
     kind: str,
     *,
-    previous_id: int | None = None,
+    previous: sqlite3.Row | None = None,
     logged_in: bool = False,
 ) -> None:
     flexibility = settings.FlexibilitySettings
@@ -69,6 +71,8 @@ def record_event(
         "RegisterInJournal": journal,
         "PatientLoggedIn": logged_in,
     }
+    if previous is not None and previous["opus_id"] is not None:
+        payload["PreviousOpusAppointmentID"] = previous["opus_id"]
     db.execute(
         "INSERT INTO events (account_id, database_id, kind, booking_id, previous_booking_id,"
         " occurred_at, payload) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -77,7 +81,7 @@ def record_event(
             hold["database_id"],
             kind,
             hold["id"],
-            previous_id,
+            previous["id"] if previous is not None else None,
             store.now_text(),
             json.dumps(payload),
         ),

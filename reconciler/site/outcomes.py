@@ -117,7 +117,7 @@ def finish_move(db: sqlite3.Connection, store: Store, account: Account, hold_id:
         account.settings,
         new,
         "moved",
-        previous_id=original["id"],
+        previous=original,
         logged_in=_flags(new)["logged_in"],
     )
     tell(db, store, account, new, kind="changed")

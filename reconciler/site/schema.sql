@@ -95,16 +95,21 @@ CREATE TABLE IF NOT EXISTS holds (              -- every claim on a provider's t
     patient      TEXT,                          -- JSON PatientDTO, for the clinic's feed only
     details      TEXT,                          -- JSON: campaign code, message, category
     created_at   TEXT NOT NULL,
-    updated_at   TEXT NOT NULL
+    updated_at   TEXT NOT NULL,
+    opus_id      INTEGER                        -- an appointment the clinic booked in the book
 );
 CREATE INDEX IF NOT EXISTS holds_by_clinician
     ON holds (account_id, database_id, clinician_id, start_at);
 CREATE INDEX IF NOT EXISTS holds_by_patient ON holds (account_id, patient_key);
+CREATE UNIQUE INDEX IF NOT EXISTS holds_by_opus_id
+    ON holds (account_id, database_id, opus_id) WHERE opus_id IS NOT NULL;
 
 -- The last line of defence against double booking: no active hold may overlap another on the
 -- same provider's book, whatever the application does. "Active" is judged at the writer's time.
-CREATE TRIGGER IF NOT EXISTS holds_no_overlap_insert BEFORE INSERT ON holds
-WHEN NEW.status IN ('reserved', 'pending', 'confirmed')
+-- An appointment the clinic booked (opus_id) is the book's word and is kept as it is.
+DROP TRIGGER IF EXISTS holds_no_overlap_insert;
+CREATE TRIGGER holds_no_overlap_insert BEFORE INSERT ON holds
+WHEN NEW.status IN ('reserved', 'pending', 'confirmed') AND NEW.opus_id IS NULL
 BEGIN
     SELECT RAISE(ABORT, 'overlapping hold')
     WHERE EXISTS (
@@ -118,8 +123,10 @@ BEGIN
     );
 END;
 
-CREATE TRIGGER IF NOT EXISTS holds_no_overlap_update BEFORE UPDATE OF status ON holds
+DROP TRIGGER IF EXISTS holds_no_overlap_update;
+CREATE TRIGGER holds_no_overlap_update BEFORE UPDATE OF status ON holds
 WHEN NEW.status IN ('reserved', 'pending', 'confirmed') AND NEW.status IS NOT OLD.status
+    AND NEW.opus_id IS NULL
 BEGIN
     SELECT RAISE(ABORT, 'overlapping hold')
     WHERE EXISTS (

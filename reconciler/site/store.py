@@ -68,6 +68,7 @@ class Store:
             with self._write_lock:
                 db.execute("BEGIN IMMEDIATE")
                 try:
+                    _add_missing_columns(db)
                     for statement in _statements(script):
                         db.execute(statement)
                     for name, value in (
@@ -184,6 +185,20 @@ def _checked_registration(account_id: str, key: str, subdomain: str, culture: st
     if culture not in CULTURES:
         raise UsageError(f"unknown culture {culture!r}", f"use one of {', '.join(CULTURES)}")
     return account_id
+
+
+ADDED_COLUMNS = {"holds": {"opus_id": "INTEGER"}}
+"""Columns added since a store was first made: added to an older store when it is opened."""
+
+
+def _add_missing_columns(db: sqlite3.Connection) -> None:
+    for table, columns in ADDED_COLUMNS.items():
+        have = {row["name"] for row in db.execute(f"PRAGMA table_info({table})")}
+        if not have:
+            continue  # a new store: the script makes the table whole
+        for name, kind in columns.items():
+            if name not in have:
+                db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
 
 
 def _statements(script: str) -> Iterator[str]:

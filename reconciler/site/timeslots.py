@@ -23,7 +23,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from reconciler.site.accounts import Account, by_token, context
-from reconciler.site.backend_api import database_or_404
+from reconciler.site.backend_api import check_references, database_or_404
 from reconciler.site.backend_models import AvailableTimeslotBatch, ProcessTimeSlotChanges
 from reconciler.site.http import Query, body_as, path_uuid, respond, run
 from reconciler.site.idempotency import idempotent
@@ -138,7 +138,17 @@ def _apply(
                 extra={"RowVersion": row_version(version)},
             )
         conflicts = _remove(target, diff.Removed)
-        _check_references(db, account.id, target.database_id, diff.Added)
+        check_references(
+            db,
+            account.id,
+            target.database_id,
+            [
+                ref
+                for i, batch in enumerate(diff.Added)
+                for ref in _references(f"body.TimeSlotDiff.Added.{i}", batch)
+            ],
+            "the free time",
+        )
         new_version = version + 1 if (diff.Added or diff.Removed) else version
         added, clashes = _add(target, diff.Added, new_version)
         if conflicts or clashes:
@@ -210,34 +220,15 @@ def _add(
     return added, conflicts
 
 
-def _check_references(
-    db: sqlite3.Connection, account_id: str, dbid: str, batches: list[AvailableTimeslotBatch]
-) -> None:
-    known: dict[str, set[int]] = {"clinic": set(), "clinician": set(), "treatment": set()}
-    for r in db.execute(
-        "SELECT kind, id FROM entities WHERE account_id = ? AND database_id = ?", (account_id, dbid)
-    ):
-        known[r["kind"]].add(r["id"])
-    errors = []
-    for i, batch in enumerate(batches):
-        field = f"body.TimeSlotDiff.Added.{i}"
-        if batch.ClinicID not in known["clinic"]:
-            errors.append({"field": f"{field}.ClinicID", "message": "no such clinic"})
-        if batch.ClinicianID not in known["clinician"]:
-            errors.append({"field": f"{field}.ClinicianID", "message": "no such clinician"})
-        for j, treatment in enumerate(batch.Treatments):
-            if treatment.TreatmentId not in known["treatment"]:
-                errors.append(
-                    {"field": f"{field}.Treatments.{j}.TreatmentId", "message": "no such treatment"}
-                )
-    if errors:
-        raise Problem(
-            422,
-            "unknown-reference",
-            "the free time names clinics, clinicians or treatments the site does not have",
-            "send the master data first (POST .../masterdata), then the free time",
-            errors=errors[:50],
-        )
+def _references(field: str, batch: AvailableTimeslotBatch) -> list[tuple[str, str, int]]:
+    return [
+        (f"{field}.ClinicID", "clinic", batch.ClinicID),
+        (f"{field}.ClinicianID", "clinician", batch.ClinicianID),
+        *(
+            (f"{field}.Treatments.{j}.TreatmentId", "treatment", t.TreatmentId)
+            for j, t in enumerate(batch.Treatments)
+        ),
+    ]
 
 
 ROUTES = [

@@ -10,30 +10,20 @@ import logging
 
 import httpx
 import pytest
-from support import MovableClock, People, SiteAccount, at, next_monday
+from support import (
+    MovableClock,
+    People,
+    SiteAccount,
+    at,
+    book,
+    login,
+    next_monday,
+    slots_of,
+    storgata,
+)
 
 from reconciler.errors import AccountKeyRejected, SiteConflict, SiteRejected, SiteUnavailable
-from reconciler.providers.site import PublicClient
-from reconciler.providers.site.models import BookingDTO, RescheduleDTO, TimeSlotDTO
-
-
-def storgata(public: PublicClient) -> str:
-    return next(c.ID for c in public.clinics() if c.Name == "Storgata")
-
-
-def slots_of(public: PublicClient, clinician: int = 10, treatment: int = 5) -> list[TimeSlotDTO]:
-    return public.available_times(treatment, clinic_id=storgata(public), clinician_id=clinician)
-
-
-def book(account: SiteAccount, people: People, slot: TimeSlotDTO, n: int = 0) -> int:
-    """Book and confirm with the code from the outbox; the booking's id."""
-    public = account.public()
-    outcome = public.book(BookingDTO(Patient=people.patient(n), TimeSlot=slot))
-    assert outcome.challenge is not None
-    result = public.confirm(outcome.challenge.ChallengeId, account.code(people.mobile(n)))
-    assert result.Status == "confirmed" and result.BookingId is not None
-    return result.BookingId
-
+from reconciler.providers.site.models import BookingDTO, RescheduleDTO
 
 # --- browsing ------------------------------------------------------------------------------
 
@@ -337,14 +327,6 @@ def test_national_id_and_mobile_are_validated_without_echo(
 
 
 # --- moving and cancelling ------------------------------------------------------------------
-
-
-def login(account: SiteAccount, people: People, n: int) -> PublicClient:
-    """A client logged in as patient n."""
-    public = account.public()
-    challenge = public.login(people.ids[n])
-    public.confirm(challenge.ChallengeId, account.code(people.mobile(n)))
-    return public
 
 
 def test_move_with_code(account: SiteAccount, people: People) -> None:

@@ -17,7 +17,7 @@ from reconciler.config.model import Account
 from reconciler.domain.national_id import InvalidNationalId, parse
 from reconciler.errors import ReconcilerError
 from reconciler.providers.opus import bookkeeping
-from reconciler.providers.opus.bookings import Booking, BookWriter, Patient, Result
+from reconciler.providers.opus.bookings import Booking, BookWriter, Patient, Ref, Result
 from reconciler.providers.opus.connection import connected
 from reconciler.providers.site.backend import BackendClient
 from reconciler.providers.site.models import BookingEvent
@@ -74,18 +74,20 @@ class Writer:
                 f"account's active databases are not",
                 "check the account's databases (active: true) and apply",
             )
+        journal = event.RegisterInJournal
+        moves = event.Kind == "moved" and event.PreviousBookingId is not None
+        clinics_own = moves and event.PreviousOpusAppointmentID is not None
+        booking = _booking(event, with_patient=not clinics_own)
         with connected(target.engine, target.db, target.name) as connection:
             book = BookWriter(connection, target.schema, now)
-            booking = _booking(event)
             if event.Kind == "cancelled":
-                result = book.cancel(str(event.BookingId), event.RegisterInJournal)
-            elif booking is None:
-                result = Result.INVALID
-            elif event.Kind == "moved" and event.PreviousBookingId is not None:
-                result = book.move(str(event.PreviousBookingId), booking, event.RegisterInJournal)
-            else:
-                result = book.new(booking)
-        return result
+                return book.cancel(_ref(event.Booking.OpusAppointmentID, event.BookingId), journal)
+            if booking is None:
+                return Result.INVALID
+            if moves:
+                previous = _ref(event.PreviousOpusAppointmentID, event.PreviousBookingId)
+                return book.move(previous, booking, journal)
+            return book.new(booking)
 
     def _journal_rejection(self, event: BookingEvent, why: str) -> None:
         lead = self.lead
@@ -103,33 +105,47 @@ class Writer:
             )
 
 
-def _booking(event: BookingEvent) -> Booking | None:
-    """The event's booking in the book's terms; None without a valid national id."""
+def _ref(opus_id: int | None, booking_id: int | None) -> Ref:
+    """The book's appointment for a site booking: the clinic's own by its id, else by the
+    site's booking id."""
+    return Ref(opus_id=opus_id) if opus_id is not None else Ref(site_id=str(booking_id))
+
+
+def _booking(event: BookingEvent, *, with_patient: bool) -> Booking | None:
+    """The event's booking in the book's terms; None when it needs a patient and has no
+    valid national id."""
     found = event.Booking
-    person = found.Patient
-    try:
-        national_id = parse(person.PatientPersonalIdentification or "").digits
-    except InvalidNationalId:
+    patient = _patient(event) if with_patient else None
+    if with_patient and patient is None:
         return None
     return Booking(
         site_id=str(event.BookingId),
         provider_id=found.TimeSlot.ClinicianID,
         starts_at=found.TimeSlot.Start.replace(tzinfo=None),
         appointment_type_id=found.TimeSlot.TreatmentID,
-        patient=Patient(
-            national_id,
-            person.FirstName or "",
-            person.LastName or "",
-            {
-                "address1": person.Adress1,
-                "address2": person.Adress2,
-                "postal_code": person.PostalCode,
-                "city": person.City,
-                "mobile": person.MobilePhoneNumber,
-                "email": person.Email,
-            },
-        ),
+        patient=patient,
         campaign_code=found.CampaignCode,
         note=found.FreeTextMessage,
         logged_in=event.PatientLoggedIn,
+    )
+
+
+def _patient(event: BookingEvent) -> Patient | None:
+    person = event.Booking.Patient
+    try:
+        national_id = parse(person.PatientPersonalIdentification or "").digits
+    except InvalidNationalId:
+        return None
+    return Patient(
+        national_id,
+        person.FirstName or "",
+        person.LastName or "",
+        {
+            "address1": person.Adress1,
+            "address2": person.Adress2,
+            "postal_code": person.PostalCode,
+            "city": person.City,
+            "mobile": person.MobilePhoneNumber,
+            "email": person.Email,
+        },
     )

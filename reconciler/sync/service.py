@@ -5,7 +5,8 @@ Start: the three checks (`checks.statuses`) must all be OK; then the account's l
 lead database, then "online" at the site — either refuses a second service, naming the
 first. Each cycle: renew the lease; write the site's booking events into the books
 (`bookings.Writer`); per active database, publish what changed in the free time
-(`publish.Publisher`), so that it reflects the bookings just written; tell the site it is
+(`publish.Publisher`), so that it reflects the bookings just written, then the clinic's
+own appointments for the site's patients (`appointments.Uploader`); tell the site it is
 alive. A failure that may pass (a site or database
 that cannot be reached) waits and tries again, longer each time, with jitter; one that will
 not (a refused certificate or key, a lost lease) stops the service. A stop (SIGTERM,
@@ -38,6 +39,7 @@ from reconciler.providers.opus import create_bookkeeping, schema_for
 from reconciler.providers.opus.connection import connected, create_engine
 from reconciler.providers.site import backend_client
 from reconciler.providers.site.resources import database_id
+from reconciler.sync.appointments import Uploader, wanted_by
 from reconciler.sync.bookings import Writer
 from reconciler.sync.checks import statuses
 from reconciler.sync.lease import Lease, LeaseHeld
@@ -63,11 +65,12 @@ class Outcome:
     removed: int = 0
     events: int = 0
     rejected: int = 0
+    shown: int = 0  # the clinic's appointments the site changed
     error: str = ""
 
     @property
     def did_something(self) -> bool:
-        return bool(self.added or self.removed or self.events or self.rejected)
+        return bool(self.added or self.removed or self.events or self.rejected or self.shown)
 
 
 @dataclass
@@ -170,6 +173,11 @@ class Service:
         self.publishers = [
             Publisher(target, self.site, lag=self.settings.lag) for target in self.targets
         ]
+        self.uploaders = [
+            (publisher, Uploader(publisher.target, self.site, lag=self.settings.lag))
+            for publisher in self.publishers
+            if wanted_by(publisher.target)
+        ]
         self.writer = Writer(self.name, self.account, self.targets, self.site)
         self.health.started_at = now
         self.log(f"sync {self.name}: started for {len(self.targets)} database(s)")
@@ -238,6 +246,9 @@ class Service:
                 report = publisher.cycle(started)
                 outcome.added += report.added
                 outcome.removed += report.removed
+            for publisher, uploader in self.uploaders:
+                count = publisher.memory.signature.get("appointments")
+                outcome.shown += uploader.cycle(started, count)
             self.site.heartbeat(self._site_ids)
         except PERMANENT:
             raise
@@ -253,7 +264,7 @@ class Service:
         health = self.health
         health.cycles += 1
         health.cycle_seconds = (self.clock() - started).total_seconds()
-        for name in ("added", "removed", "events", "rejected"):
+        for name in ("added", "removed", "events", "rejected", "shown"):
             health.totals[name] = health.totals.get(name, 0) + getattr(outcome, name)
         if outcome.error:
             self.log(f"sync {self.name}: cycle failed, will try again: {outcome.error}")
@@ -263,7 +274,8 @@ class Service:
             self.log(
                 f"sync {self.name}: free time: {count(outcome.added, 'batch', 'batches')} "
                 f"added, {outcome.removed} removed; bookings: {outcome.events} written, "
-                f"{outcome.rejected} rejected"
+                f"{outcome.rejected} rejected; the clinic's appointments: {outcome.shown} "
+                "changed on the site"
             )
 
     def _pause(self, failures: int) -> float:

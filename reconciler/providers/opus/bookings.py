@@ -53,14 +53,24 @@ class Patient:
 
 
 @dataclass(frozen=True)
+class Ref:
+    """An appointment in the book: by the site's booking id, or, for one the clinic booked
+    (which the site knows from the sync's upload), by its own id."""
+
+    site_id: str | None = None
+    opus_id: int | None = None
+
+
+@dataclass(frozen=True)
 class Booking:
-    """A booking as the site sends it, in the book's terms."""
+    """A booking as the site sends it, in the book's terms. A move of an appointment the
+    clinic booked has no patient: it stays the appointment's patient."""
 
     site_id: str
     provider_id: int
     starts_at: datetime
     appointment_type_id: int
-    patient: Patient
+    patient: Patient | None
     campaign_code: str | None = None
     note: str | None = None
     logged_in: bool = False
@@ -78,10 +88,10 @@ class BookWriter:
     # --- the three kinds ----------------------------------------------------------------
 
     def new(self, booking: Booking) -> Result:
-        if self._appointment(booking.site_id) is not None:
+        if self._appointment(Ref(booking.site_id)) is not None:
             return Result.SEEN
         atype = self._type(booking.appointment_type_id)
-        if atype is None:
+        if atype is None or booking.patient is None:
             return Result.UNKNOWN
         end = booking.starts_at + timedelta(minutes=atype.duration)
         if self._taken(booking.provider_id, booking.starts_at, end, spare=None):
@@ -90,17 +100,17 @@ class BookWriter:
         self._insert_appointment(booking, atype, patient_id)
         return Result.WRITTEN
 
-    def move(self, previous_site_id: str, booking: Booking, journal: bool) -> Result:
-        if self._appointment(booking.site_id) is not None:
+    def move(self, previous: Ref, booking: Booking, journal: bool) -> Result:
+        if self._appointment(Ref(booking.site_id)) is not None:
             return Result.SEEN
-        old = self._appointment(previous_site_id)
+        old = self._appointment(previous)
         atype = self._type(booking.appointment_type_id)
         if old is None or atype is None:
             return Result.UNKNOWN
         end = booking.starts_at + timedelta(minutes=atype.duration)
         if self._taken(booking.provider_id, booking.starts_at, end, spare=old.id):
             return Result.TAKEN
-        patient_id = self._patient(booking)
+        patient_id = old.patient_id if booking.patient is None else self._patient(booking)
         self._status(old.id, "moved")
         self._insert_appointment(booking, atype, patient_id)
         if journal:
@@ -111,8 +121,8 @@ class BookWriter:
             )
         return Result.WRITTEN
 
-    def cancel(self, site_id: str, journal: bool) -> Result:
-        old = self._appointment(site_id)
+    def cancel(self, ref: Ref, journal: bool) -> Result:
+        old = self._appointment(ref)
         if old is None:
             return Result.UNKNOWN
         if old.status == "cancelled":
@@ -126,12 +136,14 @@ class BookWriter:
 
     # --- rows ---------------------------------------------------------------------------
 
-    def _appointment(self, site_id: str) -> Any:
+    def _appointment(self, ref: Ref) -> Any:
         t = self.t("appointments")
+        if ref.opus_id is not None:
+            found = t.c.id == ref.opus_id
+        else:
+            found = t.c.site_booking_id == ref.site_id
         return self.connection.execute(
-            sa.select(t.c.id, t.c.patient_id, t.c.starts_at, t.c.status).where(
-                t.c.site_booking_id == site_id
-            )
+            sa.select(t.c.id, t.c.patient_id, t.c.starts_at, t.c.status).where(found)
         ).first()
 
     def _type(self, type_id: int) -> Any:
@@ -174,6 +186,7 @@ class BookWriter:
         update queued), or created."""
         t = self.t("patients")
         given = booking.patient
+        assert given is not None
         row = self.connection.execute(
             sa.select(t.c.id, *(t.c[f] for f in CARD_FIELDS)).where(
                 t.c.national_id == given.national_id
@@ -212,7 +225,7 @@ class BookWriter:
             )
         return patient_id
 
-    def _insert_appointment(self, booking: Booking, atype: Any, patient_id: int) -> None:
+    def _insert_appointment(self, booking: Booking, atype: Any, patient_id: int | None) -> None:
         t = self.t("appointments")
         text, rest = book_text(atype.book_text or atype.name, booking)
         self.connection.execute(
@@ -230,7 +243,7 @@ class BookWriter:
                 created_at=self.now,
             )
         )
-        if rest:  # the note did not fit the book text: the journal keeps it whole
+        if rest and patient_id is not None:  # the note did not fit: the journal keeps it
             self._journal(patient_id, f"Melding fra pasienten (e-timebok): {rest}")
 
     def _status(self, appointment_id: int, status: str) -> None:

@@ -21,6 +21,7 @@ from reconciler.providers.site.certificate import ClientCertificate
 from reconciler.providers.site.models import (
     AccountInfo,
     AvailableTimeslotBatch,
+    BookAppointments,
     BookingEvent,
     CertificateAdminInfo,
     FreeTime,
@@ -233,6 +234,12 @@ class BackendClient:
             body["BaseRowVersion"] = base_row_version
         response = self._call("POST", f"/databases/{database_id}/timeslots", body)
         return TimeslotDiffResult.model_validate(response.json())
+
+    def upload_appointments(self, database_id: UUID, upload: BookAppointments) -> dict[str, int]:
+        """The clinic's own appointments for the site's patients (reference-site
+        extension): what the site changed, by kind."""
+        response = self._call("PUT", f"/databases/{database_id}/appointments", upload.body())
+        return {k: int(v) for k, v in response.json().items()}
 
     def _service(
         self, state: str, databases: Sequence[UUID], service_id: str | None, machine: str | None

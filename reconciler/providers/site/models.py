@@ -326,6 +326,27 @@ class TimeslotDiffResult(Payload):
     Removed: int = 0
 
 
+class BookAppointment(Payload):
+    """An upcoming appointment the clinic booked for a patient the site knows."""
+
+    OpusAppointmentID: int
+    PatientPersonalIdentification: str = Field(repr=False)
+    ClinicID: int
+    ClinicianID: int
+    TreatmentID: int | None = None
+    Start: datetime
+    End: datetime
+
+
+class BookAppointments(Payload):
+    """Reference-site extension: the clinic's own appointments for the site's patients."""
+
+    Replace: bool = False
+    Upserts: list[BookAppointment] = []
+    Removals: list[int] = []
+    Gone: list[int] = []  # site bookings the clinic cancelled or moved in the book
+
+
 # --- patients and bookings -------------------------------------------------------------
 
 
@@ -401,6 +422,7 @@ class EventBooking(Payload):
     FreeTextMessage: str | None = None
     CategoryDescription: str | None = None
     CategoryCode: int | None = None
+    OpusAppointmentID: int | None = None  # an appointment the clinic booked (uploaded)
 
 
 class BookingEvent(Payload):
@@ -410,6 +432,7 @@ class BookingEvent(Payload):
     OpusDatabaseID: UUID
     BookingId: int
     PreviousBookingId: int | None = None
+    PreviousOpusAppointmentID: int | None = None  # a move of an appointment the clinic booked
     Booking: EventBooking
     RegisterInJournal: bool = False
     PatientLoggedIn: bool = False

@@ -23,4 +23,4 @@ schema: $(STAMP)
 	$(BIN)/reconciler schema
 
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis .import_linter_cache .demo

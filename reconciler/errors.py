@@ -75,15 +75,14 @@ class ReconcilerError(Exception):
 class ConfigError(ReconcilerError):
     """The config is invalid; `problems` lists every problem found, each with its place."""
 
-    def __init__(self, problems: list[Problem]) -> None:
+    def __init__(
+        self, problems: list[Problem], hint: str = "fix them and run the command again"
+    ) -> None:
         self.problems = sorted(set(problems), key=Problem.sort_key)
         files = {p.mark.file for p in self.problems if p.mark is not None}
         count = len(self.problems)
         where = f" in {len(files)} file{'s' if len(files) != 1 else ''}" if files else ""
-        super().__init__(
-            f"{count} problem{'s' if count != 1 else ''}{where}",
-            "fix them and run the command again",
-        )
+        super().__init__(f"{count} problem{'s' if count != 1 else ''}{where}", hint)
 
 
 class UsageError(ReconcilerError):

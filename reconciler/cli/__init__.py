@@ -67,6 +67,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         result = cli.main(args=args, prog_name="reconciler", standalone_mode=False)
     except click.exceptions.Exit as e:
         return int(e.exit_code)
+    except click.exceptions.NoArgsIsHelpError as e:  # a bare group: its help, as --help
+        echo(e.ctx.get_help() if e.ctx is not None else cli.get_help(click.Context(cli)))
+        return 0
     except click.exceptions.Abort:
         _error("aborted", "")
         return 1

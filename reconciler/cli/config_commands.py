@@ -34,6 +34,12 @@ def _load(path: Path, fmt: str, no_secrets: bool) -> LoadedConfig | None:
     try:
         return load_config(path, resolve_secrets=not no_secrets)
     except ConfigError as e:
+        if fmt == "text" and any(p.code == "secret" for p in e.problems):
+            raise ConfigError(
+                e.problems,
+                "fix them and run the command again; where the secrets are not at hand (a "
+                "pull request's checks), check the rest with --no-secrets",
+            ) from None
         if fmt == "text":
             raise
         _report(e.problems, fmt, ok=False, files=[])

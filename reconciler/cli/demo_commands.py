@@ -11,6 +11,9 @@ import click
 
 from reconciler.cli.report import echo, echo_styled, styled
 from reconciler.demo import DEFAULT_SITE_URL
+from reconciler.domain.labels import site_url_problem
+from reconciler.domain.words import count
+from reconciler.errors import UsageError
 
 
 @click.group("demo", invoke_without_command=True)
@@ -46,11 +49,12 @@ def _journey(directory: Path, once: bool) -> int:
     if not (config / "reconciler.yaml").exists():
         _step(f"demo init {directory}")
         made = workspace.init(directory)
-        echo(f"{len(made.seed.clinics)} clinics, {len(made.seed.providers)} providers")
+        seed = made.seed
+        echo(f"{count(len(seed.clinics), 'clinic')}, {count(len(seed.providers), 'provider')}")
     _step("the reference booking site")
     site = BackgroundSite(directory / "site.db", dev=True).start()  # dev: the codes it sends
+    before = workspace.point_at(config / "reconciler.yaml", site.url)
     try:
-        workspace.point_at(config / "reconciler.yaml", site.url)
         echo(f"listening on {site.url}")
         if not _doctor(config) or not _plan_and_apply(config):
             return 1
@@ -59,11 +63,16 @@ def _journey(directory: Path, once: bool) -> int:
             return 1
         if once:
             return 0
-        echo(f"\nThe booking site runs at {site.url} — Ctrl-C to stop.")
-        threading.Event().wait()
+        try:
+            echo(f"\nThe booking site runs at {site.url} — Ctrl-C to stop.")
+            threading.Event().wait()
+        except KeyboardInterrupt:  # the way to stop it: a clean end
+            echo("stopped")
         return 0
     finally:
         site.stop()
+        if before is not None:  # where `site serve` runs it: the workspace stays usable
+            workspace.point_at(config / "reconciler.yaml", before)
 
 
 def _doctor(config: Path) -> bool:
@@ -162,11 +171,15 @@ def init_command(directory: Path, seed: int, clinics: int, site_url: str) -> int
     pointing at both, ready to validate, lint, plan and apply)."""
     from reconciler.demo import workspace  # noqa: PLC0415 (keeps SQLAlchemy out of start-up)
 
+    problem = site_url_problem(site_url)
+    if problem:
+        raise UsageError(f"--site-url: {problem}", "")
     made = workspace.init(directory, seed=seed, clinics=clinics, site_url=site_url)
     data = made.seed
     echo(
-        f"wrote {made.database}: {len(data.clinics)} clinics, {len(data.providers)} providers, "
-        f"{len(data.patients)} patients, {len(data.appointments)} appointments"
+        f"wrote {made.database}: {count(len(data.clinics), 'clinic')}, "
+        f"{count(len(data.providers), 'provider')}, {count(len(data.patients), 'patient')}, "
+        f"{count(len(data.appointments), 'appointment')}"
     )
     echo(f"wrote {made.site}: the booking site's store, with the account registered")
     echo(f"wrote {made.config}")

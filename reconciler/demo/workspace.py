@@ -182,15 +182,18 @@ def _q(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
-_SITE_URL = re.compile(r'(site_url: ")[^"]*(")')
+_SITE_URL = re.compile(r'(site_url: ")([^"]*)(")')
 
 
-def point_at(root_file: Path, url: str) -> None:
-    """Point a demo config (its reconciler.yaml) at the booking site running at `url`."""
+def point_at(root_file: Path, url: str) -> str | None:
+    """Point a demo config (its reconciler.yaml) at the booking site running at `url`; the
+    URL it pointed at before (None if it names none)."""
     text = root_file.read_text(encoding="utf-8")
+    found = _SITE_URL.search(text)
     root_file.write_text(
-        _SITE_URL.sub(lambda m: f"{m[1]}{url}{m[2]}", text, count=1), encoding="utf-8"
+        _SITE_URL.sub(lambda m: f"{m[1]}{url}{m[3]}", text, count=1), encoding="utf-8"
     )
+    return found[2] if found else None
 
 
 def write_config(config_dir: Path, data: Seed, site_url: str) -> str:

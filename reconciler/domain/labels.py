@@ -1,8 +1,10 @@
-"""Names that must follow outside rules: the booking site's subdomain (a DNS label)."""
+"""Names that must follow outside rules: the booking site's subdomain (a DNS label) and its
+address."""
 
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 SITE_DOMAIN = "opusdentalonline.com"
 
@@ -28,4 +30,22 @@ def subdomain_problem(label: str) -> str | None:
         )
     if label[2:4] == "--":
         return "a subdomain with '--' in the third and fourth place is reserved for IDN names"
+    return None
+
+
+def site_url_problem(url: str) -> str | None:
+    """Why `url` cannot be the booking site's address, or None if it can. The account key
+    and patients' data go there: https, but for a site on this machine; no credentials."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return f"'{url}' is not a web address; give https://host (or http://127.0.0.1:port)"
+    if parts.username is not None or parts.password is not None:
+        return "a site address holds no user or password"
+    host = parts.hostname
+    loopback = host in ("localhost", "::1") or host.startswith("127.")
+    if parts.scheme == "http" and not loopback:
+        return (
+            "the account key would travel unencrypted: use https:// (http:// only for a "
+            "site on this machine, such as the reference site)"
+        )
     return None

@@ -15,6 +15,7 @@ place by hand and the reconciler leaves alone.
 from __future__ import annotations
 
 import os
+import shutil
 from dataclasses import dataclass
 from datetime import date
 from enum import Enum
@@ -24,9 +25,9 @@ from typing import Any
 import sqlalchemy as sa
 from pydantic import BaseModel
 
-from reconciler.config import load_config
+from reconciler.config import LoadedConfig, load_config
 from reconciler.config.files import ALLOWED_DIRS_VARIABLE
-from reconciler.config.model import Account
+from reconciler.config.model import Account, Config
 from reconciler.config.values import LocalFile, named_files
 from reconciler.domain.clock import clinic_today
 from reconciler.domain.resources import keys_of
@@ -60,10 +61,20 @@ def export(source: Path, out: Path, *, today: date | None = None) -> Exported:
         raise ReconcilerError(f"{target} exists already", "export into an empty directory")
     connecting = load_config(source)
     as_written = load_config(source, resolve_secrets=False).config
+    made = next((p for p in [*reversed(out.absolute().parents), out] if not p.exists()), None)
+    out.mkdir(parents=True, exist_ok=True)
+    try:
+        return _export(connecting, as_written, out, today or clinic_today())
+    except BaseException:
+        if made is not None:  # nothing half-written is left behind
+            shutil.rmtree(made, ignore_errors=True)
+        raise
+
+
+def _export(connecting: LoadedConfig, as_written: Config, out: Path, today: date) -> Exported:
     data = _plain(as_written, out.resolve())
     objects = 0
     notes = _outside_notes(as_written, out.resolve())
-    out.mkdir(parents=True, exist_ok=True)
     for name, account in connecting.config.accounts.items():
         written = data["accounts"][name]
         site = read_site(account)
@@ -76,12 +87,11 @@ def export(source: Path, out: Path, *, today: date | None = None) -> Exported:
         for db_name, db in account.databases.items():
             if not db.active:
                 continue
-            opus, managed_providers, count = _read_opus(
-                name, account, db_name, today or clinic_today()
-            )
+            opus, managed_providers, count = _read_opus(name, account, db_name, today)
             written["databases"][db_name]["opus"] = opus
             objects += count
             _keep_publishing(written, account, db_name, managed_providers)
+    target = out / "reconciler.yaml"
     target.write_text(dump(data, HEADER), encoding="utf-8")
     return Exported(target, len(data["accounts"]), objects, tuple(notes))
 
@@ -176,9 +186,10 @@ def _keep_publishing(
 
 
 def _plain(value: Any, out: Path) -> Any:
-    """A model as plain data for YAML: references and files re-pointed from `out`."""
+    """A model as plain data for YAML — what it was given, not its defaults (a `dialect` beside
+    a SQLite url says nothing true) — with references and files re-pointed from `out`."""
     if isinstance(value, BaseModel):
-        fields = {name: getattr(value, name) for name in type(value).model_fields}
+        fields = {name: getattr(value, name) for name in value.model_fields_set}
         return {
             name: _plain(field, out)
             for name, field in fields.items()

@@ -7,7 +7,8 @@ few changes costs little more than reading it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import difflib
+from collections.abc import Collection, Iterable, Sequence
 
 from reconciler.domain.resources import Action, Change, Resource, diff_attrs
 
@@ -44,3 +45,17 @@ def matches(address: str, patterns: Sequence[str]) -> bool:
         if address.startswith(pattern) and address[len(pattern)] in '.["':
             return True
     return False
+
+
+def unmatched(patterns: Sequence[str], addresses: Collection[str]) -> list[str]:
+    """The patterns that match none of `addresses` (a typo would otherwise plan nothing)."""
+    return [p for p in patterns if not any(matches(a, (p,)) for a in addresses)]
+
+
+def closest(pattern: str, addresses: Collection[str]) -> str:
+    """A hint: the addresses (or kinds of address) nearest to `pattern`."""
+    kinds = {a.split("[", 1)[0] for a in addresses}
+    near = difflib.get_close_matches(pattern, sorted(kinds | set(addresses)), n=3, cutoff=0.5)
+    if not near:
+        return f"an address or a prefix of one, such as {', '.join(sorted(kinds)[:4])}"
+    return "did you mean " + " or ".join(near) + "?"

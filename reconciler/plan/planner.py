@@ -21,7 +21,7 @@ from reconciler.config.yaml12 import paused_gc
 from reconciler.domain.clock import clinic_today
 from reconciler.domain.resources import Action, Change, Resource
 from reconciler.errors import Mark, Problem, ReconcilerError, Severity, UsageError
-from reconciler.plan.diff import diff, matches
+from reconciler.plan.diff import closest, diff, matches, unmatched
 from reconciler.plan.fingerprints import config_fingerprint, live_fingerprint
 from reconciler.plan.model import AccountPlan, Plan
 from reconciler.plan.site_side import SiteSide, read_site
@@ -29,7 +29,7 @@ from reconciler.providers.opus import OpusSchema, create_bookkeeping, schema_for
 from reconciler.providers.opus import bookkeeping as books
 from reconciler.providers.opus.connection import connected, create_engine
 from reconciler.providers.opus.resources import KINDS, Live, Scope, desired, live, scope_of
-from reconciler.providers.site.resources import FROM_OPUS
+from reconciler.providers.site.resources import CITY_MAX, FROM_OPUS
 from reconciler.providers.site.resources import KINDS as SITE_KINDS
 
 SourceOf = Callable[[Path_], Mark | None]
@@ -63,6 +63,12 @@ class AccountSides:
     def live_resources(self) -> list[Resource]:
         site = self.site.live if self.site else []
         return [res for side in self.databases.values() for res in side.live.resources] + site
+
+    def addresses(self) -> set[str]:
+        """Every address the plan knows of, wanted or live."""
+        site = self.site.desired if self.site else []
+        wanted = [res for side in self.databases.values() for res in side.desired] + site
+        return {res.address for res in [*wanted, *self.live_resources()]}
 
     def close(self) -> None:
         for side in self.databases.values():
@@ -155,6 +161,8 @@ def _live_problems(sides: AccountSides, loaded: LoadedConfig) -> list[Problem]:
             path: Path_ = (*account, "clinics", clinic, "providers", code)
             found.append((path, message, "missing-in-opus", _E))
         found += _other_names(sides.name, sides.account, side)
+        if sides.site is not None:
+            found += _cut_to_fit(sides.name, side)
     return [
         Problem(loaded.mark_of(path), f"{format_path(path)}: {message}", code, severity)
         for path, message, code, severity in found
@@ -192,6 +200,25 @@ def _other_names(
         )
         for path, written, booked in found
     ]
+
+
+def _cut_to_fit(name: str, side: DatabaseSide) -> list[tuple[Path_, str, str, Severity]]:
+    """Values from the book the site holds only in part: a clinic's city (the vendor's limit)."""
+    found: list[tuple[Path_, str, str, Severity]] = []
+    for key, clinic_id in side.scope.clinics.items():
+        row = side.live.clinic_rows.get(clinic_id)
+        if row is not None and row.city and len(row.city) > CITY_MAX:
+            found.append(
+                (
+                    ("accounts", name, "clinics", key, "opus_id"),
+                    f"the book's city '{row.city}' has {len(row.city)} characters; the site "
+                    f"holds at most {CITY_MAX} and shows '{row.city[:CITY_MAX]}' — shorten it "
+                    "in Opus to choose how it reads",
+                    "site-limit",
+                    Severity.WARNING,
+                )
+            )
+    return found
 
 
 def account_plan(sides: AccountSides, loaded: LoadedConfig, options: Options) -> AccountPlan:
@@ -325,6 +352,7 @@ def _compute(
         for name in chosen:
             account = loaded.config.accounts[name]
             read[name] = read_account(name, account, loaded, today, with_site=options.reads_site)
+        _check_patterns(options, read)
     except BaseException:
         Computed(_empty_plan(), loaded, read).close()
         raise
@@ -341,6 +369,19 @@ def _compute(
         selected=accounts,
     )
     return Computed(plan, loaded, read)
+
+
+def _check_patterns(options: Options, read: dict[str, AccountSides]) -> None:
+    """A --target or --exclude that names nothing is a typo, not an empty plan."""
+    addresses = {address for sides in read.values() for address in sides.addresses()}
+    if not options.reads_site:  # the site's addresses are not known: its patterns cannot be judged
+        addresses |= {p for p in options.excludes if p.startswith("site")}
+    for option, patterns in (("--target", options.targets), ("--exclude", options.excludes)):
+        for pattern in unmatched(patterns, addresses):
+            raise UsageError(
+                f"{option} {pattern} matches no resource of the config or the live systems",
+                closest(pattern, addresses),
+            )
 
 
 def _empty_plan() -> Plan:

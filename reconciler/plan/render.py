@@ -30,11 +30,12 @@ def _value(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, default=str)
 
 
-def summary(counts: Any) -> str:
-    return (
-        f"{counts.get(Action.CREATE, 0)} to create, {counts.get(Action.UPDATE, 0)} to change, "
-        f"{counts.get(Action.DELETE, 0)} to delete"
-    )
+def summary(counts: Any, *, outside: bool = False) -> str:
+    """The counts of a plan, or (`outside`) of what changed outside the config (drift)."""
+    made, changed, gone = (counts.get(a, 0) for a in (Action.CREATE, Action.UPDATE, Action.DELETE))
+    if outside:
+        return f"{made} added, {changed} changed, {gone} removed outside the config"
+    return f"{made} to create, {changed} to change, {gone} to delete"
 
 
 def _groups(changes: tuple[Change, ...]) -> Iterator[list[Change]]:
@@ -82,8 +83,10 @@ def _group_line(group: list[Change]) -> str:
     )
 
 
-def account_text(account: AccountPlan, style: Style = plain) -> list[str]:
-    lines = [style(f"account {account.account}: {summary(account.counts())}", "dim")]
+def account_text(account: AccountPlan, style: Style = plain, *, outside: bool = False) -> list[str]:
+    lines = [
+        style(f"account {account.account}: {summary(account.counts(), outside=outside)}", "dim")
+    ]
     for problem in account.problems:
         where = f"{problem.mark}: " if problem.mark else ""
         lines.append("  " + style(where + problem.message, ""))
@@ -108,12 +111,14 @@ def account_text(account: AccountPlan, style: Style = plain) -> list[str]:
 
 def render_text(plan: Plan, style: Style = plain) -> str:
     lines: list[str] = []
+    outside = plan.refresh_only
     for account in plan.accounts:
-        lines += account_text(account, style)
+        lines += account_text(account, style, outside=outside)
         lines.append("")
-    if plan.has_changes:
-        verb = "Accept" if plan.refresh_only else "Plan"
-        lines.append(f"{verb}: {summary(plan.counts())}.")
+    if plan.has_changes and outside:
+        lines.append(f"{summary(plan.counts(), outside=True).capitalize()}.")
+    elif plan.has_changes:
+        lines.append(f"Plan: {summary(plan.counts())}.")
     else:
         lines.append("No changes: the live systems match the config.")
     return "\n".join(lines) + "\n"
@@ -121,7 +126,9 @@ def render_text(plan: Plan, style: Style = plain) -> str:
 
 def render_markdown(plan: Plan) -> str:
     """For a pull-request comment: a summary, then each account in a collapsible diff."""
-    out = [f"### reconciler plan: {summary(plan.counts())}", ""]
+    outside = plan.refresh_only
+    heading = "drift" if outside else "plan"
+    out = [f"### reconciler {heading}: {summary(plan.counts(), outside=outside)}", ""]
     if not plan.has_changes:
         out.append("No changes: the live systems match the config.")
     for account in plan.accounts:
@@ -129,10 +136,11 @@ def render_markdown(plan: Plan) -> str:
             continue
         out += [
             "<details>",
-            f"<summary><b>{account.account}</b>: {summary(account.counts())}</summary>",
+            f"<summary><b>{account.account}</b>: "
+            f"{summary(account.counts(), outside=outside)}</summary>",
             "",
             "```diff",
-            *(_diff_line(line) for line in account_text(account)[1:]),
+            *(_diff_line(line) for line in account_text(account, outside=outside)[1:]),
             "```",
             "</details>",
             "",

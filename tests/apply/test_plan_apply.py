@@ -94,6 +94,9 @@ def test_drift_shows_changes_made_outside_and_refresh_only_accepts_them(
     drift = cli("drift", config)
     assert drift.code == 2
     assert "duration: 45 → 40" in drift.out
+    assert drift.out.endswith("0 added, 1 changed, 0 removed outside the config.\n")
+    heading = cli("drift", config, "--format", "markdown").out.splitlines()[0]
+    assert heading == "### reconciler drift: 0 added, 1 changed, 0 removed outside the config"
     accept = tmp_path / "accept.json"
     assert cli("plan", config, "--refresh-only", "--out", accept).code == 0
     assert cli("apply", accept).code == 0
@@ -162,6 +165,13 @@ def test_target_and_exclude(cli: RunCli, workspace: Workspace) -> None:
     )
     kinds = {c["kind"] for c in json.loads(without.out)["accounts"][0]["changes"]}
     assert kinds == {"opus_appointment_type"}
+    typo = cli("plan", config, "--target", 'opus.appointment_type["- Akut"]')
+    assert typo.code == 1 and typo.out == ""  # a typo plans nothing silently no more
+    assert 'did you mean opus.appointment_type["- Akutt"]' in typo.err
+    assert (
+        "--exclude opus.prebock matches no resource"
+        in cli("plan", config, "--exclude", "opus.prebock").err
+    )
     assert cli("apply", config, "--auto-approve").code == 0  # apply takes no target: all
 
 
@@ -230,3 +240,10 @@ def test_unknown_account(cli: RunCli, workspace: Workspace, args: list[str]) -> 
     result = cli("plan", workspace.config.parent, *args)
     assert result.code == 1
     assert result.err.startswith("error: no account nope in the config — the accounts are: demo")
+
+
+def test_a_value_the_site_cuts_is_named_with_its_limit(cli: RunCli, workspace: Workspace) -> None:
+    plan = json.loads(cli("plan", workspace.config.parent, "--format", "json").out)
+    [cut] = [p for p in plan["accounts"][0]["problems"] if p["code"] == "site-limit"]
+    assert cut["severity"] == "warning" and cut["file"].endswith("0003.yaml")
+    assert "city 'Grünerløkka' has 11 characters; the site holds at most 10" in cut["message"]

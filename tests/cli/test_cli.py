@@ -105,6 +105,11 @@ def test_help_and_version_exit_0(cli: RunCli) -> None:
     assert cli("validate", "--help").code == 0
     result = cli("--version")
     assert (result.code, result.out.split()[0]) == (0, "reconciler,")
+    for bare in ((), ("site",)):  # a group alone: its help, as with --help
+        result = cli(*bare)
+        assert result.code == 0 and result.err == ""
+        assert result.out == cli(*bare, "--help").out
+        assert result.out.startswith("Usage: reconciler") and "\\n" not in result.out
 
 
 def test_missing_path(cli: RunCli, tmp_path: Path) -> None:

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
-from support import ACCOUNT_KEY, BASE, WriteConfig
+from support import ACCOUNT_KEY, BASE, RunCli, WriteConfig
 
 from reconciler.config import load_config
 from reconciler.domain.secrets import Secret
@@ -167,7 +167,7 @@ def test_secrets_come_from_the_environment_or_files(
 
 
 def test_missing_secrets_are_named_never_shown(
-    write_config: WriteConfig, monkeypatch: pytest.MonkeyPatch
+    write_config: WriteConfig, monkeypatch: pytest.MonkeyPatch, cli: RunCli
 ) -> None:
     monkeypatch.delenv("TEST_ACCOUNT_KEY")
     text = BASE.replace(
@@ -177,8 +177,12 @@ def test_missing_secrets_are_named_never_shown(
     found = problems_of(write_config(text))
     assert any("environment variable TEST_ACCOUNT_KEY is not set" in p for p in found)
     assert any("secret file" in p and "nope.txt cannot be read" in p for p in found)
-    # --no-secrets checks the form only
+    # --no-secrets checks the form only, and the CLI says so where a secret is missing
     load_config(write_config(text), resolve_secrets=False)
+    for command in ("validate", "lint"):
+        result = cli(command, write_config(text))
+        assert result.code == 1 and "check the rest with --no-secrets" in result.err
+        assert cli(command, "--no-secrets", write_config(text)).code == 0
 
 
 def test_literal_secrets_are_refused_and_not_repeated(write_config: WriteConfig) -> None:

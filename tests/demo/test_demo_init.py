@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import sqlite3
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -71,18 +75,46 @@ def test_init_refuses_to_overwrite_and_bad_counts(cli: RunCli, tmp_path: Path) -
     zero = cli("demo", "init", tmp_path / "z", "--clinics", "0")
     assert zero.code == 1
     assert zero.err.startswith("error: ")
+    for url, why in (("notaurl", "not a web address"), ("http://example.com", "unencrypted")):
+        refused = cli("demo", "init", tmp_path / "u", "--site-url", url)
+        assert (refused.code, why in refused.err) == (1, True)
+    assert not (tmp_path / "u").exists()
+    one = cli("demo", "init", tmp_path / "one", "--clinics", "1")
+    assert ": 1 clinic, " in one.out
 
 
-def test_the_demo_journey_runs_start_to_end(cli: RunCli, tmp_path: Path) -> None:
-    result = cli("demo", "--once", "--dir", tmp_path / "journey")
-    assert result.code == 0, result.err
-    out = result.out
+def until_stopped(directory: Path) -> tuple[int, str, str]:
+    """`reconciler demo` as a user runs it, stopped with Ctrl-C once the site is up."""
+    demo = subprocess.Popen(
+        [sys.executable, "-m", "reconciler", "demo", "--dir", str(directory)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
+    assert demo.stdout is not None
+    out = []
+    for line in demo.stdout:
+        out.append(line)
+        if "Ctrl-C to stop" in line:
+            demo.send_signal(signal.SIGINT)
+            break
+    rest, err = demo.communicate(timeout=60)
+    return demo.returncode, "".join(out) + rest, err
+
+
+def test_the_demo_journey_runs_start_to_end_and_stops_cleanly(cli: RunCli, tmp_path: Path) -> None:
+    code, out, err = until_stopped(tmp_path / "journey")
+    assert code == 0, err
+    assert out.endswith("stopped\n") and "error" not in err
     assert "database: OK\ncertificate: OK\naccount: OK" in out
     assert "account demo: applied " in out
     assert out.count("No changes: the live systems match the config.") == 1
     assert "treatments: - Undersøkelse, - Tannrens, - Akutt" in out
     assert "bookings: 1 written, 0 rejected" in out  # the patient's booking, by the second sync
     assert "in the appointment book: " in out and "registered by ITB" in out
+    root = (tmp_path / "journey" / "config" / "reconciler.yaml").read_text()
+    assert 'site_url: "http://127.0.0.1:8443"' in root  # where `site serve` runs it, as before
     again = cli("demo", "--once", "--dir", tmp_path / "journey")  # an existing workspace is reused
     assert again.code == 0
     assert "demo init" not in again.out

@@ -60,6 +60,17 @@ def test_export_after_apply_plans_empty(
     again = cli("export", config, "--out", out)
     assert again.code == 1
     assert "exists already" in again.err
+    assert "dialect" not in (out / "reconciler.yaml").read_text()  # what was given, not defaults
+
+
+def test_a_failed_export_leaves_no_directory(
+    cli: RunCli, workspace: Workspace, tmp_path: Path
+) -> None:
+    workspace.database.unlink()  # the Opus database is gone
+    out = tmp_path / "nested" / "exported"
+    result = cli("export", workspace.config.parent, "--out", out)
+    assert result.code == 1 and "Traceback" not in result.err
+    assert not (tmp_path / "nested").exists()
 
 
 def test_export_reads_the_sites_settings(

@@ -4,7 +4,6 @@ for publishing free time. `Config` is the root of the model."""
 from __future__ import annotations
 
 from typing import Any, Literal
-from urllib.parse import urlsplit
 
 from pydantic import ValidationInfo, field_validator, model_validator
 
@@ -30,7 +29,7 @@ from reconciler.config.model.base import (
 from reconciler.config.model.opus import Opus
 from reconciler.config.model.site import Site
 from reconciler.config.values import DatabaseUrl, Invalid, Resolvable, SecretRef, local_file
-from reconciler.domain.labels import SITE_DOMAIN, subdomain_problem
+from reconciler.domain.labels import SITE_DOMAIN, site_url_problem, subdomain_problem
 from reconciler.domain.secrets import Secret
 
 SUPPORTED_VERSIONS = (1,)
@@ -260,20 +259,9 @@ class Account(Model):
     @classmethod
     def _encrypted(cls, url: str | None) -> str | None:
         """The key and patients' data go to this address: https, but for this machine."""
-        if url is None:
-            return None
-        parts = urlsplit(url)
-        if parts.username is not None or parts.password is not None:
-            raise Invalid("a site address holds no user or password", "url")
-        loopback = (parts.hostname or "") in ("localhost", "::1") or (
-            parts.hostname or ""
-        ).startswith("127.")
-        if parts.scheme == "http" and not loopback:
-            raise Invalid(
-                "the account key would travel unencrypted: use https:// (http:// only for a "
-                "site on this machine, such as the reference site)",
-                "url",
-            )
+        problem = site_url_problem(url) if url is not None else None
+        if problem:
+            raise Invalid(problem, "url")
         return url
 
     @field_validator("subdomain")

@@ -115,7 +115,31 @@ def create_engine(db: Database, name: str, *, create: bool = False) -> sa.Engine
     kwargs: dict[str, Any] = {"pool_pre_ping": True}
     if url.get_backend_name() == "mssql":
         kwargs["fast_executemany"] = True
-    return sa.create_engine(url, connect_args=_connect_args(url, db.connect_timeout), **kwargs)
+    try:
+        return sa.create_engine(url, connect_args=_connect_args(url, db.connect_timeout), **kwargs)
+    except ImportError as e:  # the driver (or the system library it loads) is missing
+        raise _missing_driver(url, name, e) from None
+
+
+# The Python driver of each kind of database, and how to install it.
+_DRIVERS = {
+    "postgresql": ("psycopg", "pip install 'opus-reconciler[postgresql]'"),
+    "mysql": ("PyMySQL", "pip install 'opus-reconciler[mysql]'"),
+}
+
+
+def _missing_driver(url: sa.URL, name: str, error: ImportError) -> DatabaseError:
+    backend, module = url.get_backend_name(), (error.name or "")
+    if "odbc" in url.get_driver_name() or "libodbc" in str(error):
+        return DatabaseError(
+            f"database '{name}': pyodbc cannot load the system's ODBC library",
+            "install unixODBC (Debian/Ubuntu: apt install unixodbc; Windows has it built in)",
+        )
+    package, command = _DRIVERS.get(backend, (module or "its driver", "pip install it"))
+    return DatabaseError(
+        f"database '{name}': the {backend} driver ({package}) is not installed",
+        f"install it: {command}",
+    )
 
 
 @contextmanager
@@ -153,6 +177,16 @@ _UNREACHABLE = re.compile(
 )
 
 
+_NO_ODBC_DRIVER = re.compile(r"Can't open lib '([^']+)'")  # unixODBC: not installed
+_ODBC_INSTALL = {
+    "ODBC": "install Microsoft's msodbcsql18 (on Linux from Microsoft's package repository: "
+    "https://learn.microsoft.com/sql/connect/odbc/linux-mac/installing-the-microsoft-odbc-"
+    "driver-for-sql-server; on Windows its installer), or use driver: FreeTDS",
+    "MariaDB": "install MariaDB's ODBC driver (Debian/Ubuntu: apt install odbc-mariadb)",
+    "FreeTDS": "install FreeTDS's ODBC driver (Debian/Ubuntu: apt install tdsodbc)",
+}
+
+
 def explain(error: sa.exc.DBAPIError, db: Database, name: str) -> DatabaseError:
     """A DatabaseError for a failed connection: which of login, database name or network,
     and what to change. Never repeats the password."""
@@ -170,6 +204,16 @@ def explain(error: sa.exc.DBAPIError, db: Database, name: str) -> DatabaseError:
         return DatabaseError(
             f"database '{name}': {where} has no database '{db.database or db.url}'",
             f"check {key}.database (the GUI's Databasenavn)",
+        )
+    missing = _NO_ODBC_DRIVER.search(text)
+    if missing:
+        return DatabaseError(
+            f"database '{name}': the ODBC driver '{missing[1]}' is not installed here",
+            _ODBC_INSTALL.get(
+                missing[1].split()[0],
+                "install it, or name another in "
+                f"{key}.driver (odbcinst -q -d lists those installed)",
+            ),
         )
     if _UNREACHABLE.search(text):
         return DatabaseError(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -117,3 +118,26 @@ def test_a_missing_sqlite_file_is_not_created(tmp_path: Path) -> None:
     with pytest.raises(DatabaseError, match="does not exist"):
         create_engine(db, "main")
     assert not (tmp_path / "missing.db").exists()
+
+
+def test_a_missing_odbc_driver_says_what_to_install() -> None:
+    pyodbc = pytest.importorskip("pyodbc")
+    if "ODBC Driver 18 for SQL Server" in pyodbc.drivers():
+        pytest.skip("this machine has Microsoft's driver")
+    db = settings(server="127.0.0.1", database="opus", user="sa")
+    with pytest.raises(DatabaseError, match="'ODBC Driver 18 for SQL Server' is not installed"):
+        check_once(db)
+    with pytest.raises(DatabaseError, match="msodbcsql18"):
+        check_once(db)
+
+
+@pytest.mark.parametrize(
+    ("url", "module", "extra"),
+    [("postgresql://u@h/db", "psycopg", "postgresql"), ("mysql://u@h/db", "pymysql", "mysql")],
+)
+def test_a_missing_python_driver_names_the_extra(
+    monkeypatch: pytest.MonkeyPatch, url: str, module: str, extra: str
+) -> None:
+    monkeypatch.setitem(sys.modules, module, None)  # as if it were not installed
+    with pytest.raises(DatabaseError, match=rf"pip install 'opus-reconciler\[{extra}\]'"):
+        create_engine(settings(url=url), "main")

@@ -175,7 +175,7 @@ class BookWriter:
                 p.c.provider_id == provider_id,
                 p.c.starts_at < end,
                 p.c.ends_at > start,
-                k.c.blocking.is_(True),
+                k.c.blocking == sa.true(),
                 k.c.kind != "internet",
             )
         ).scalar_one()

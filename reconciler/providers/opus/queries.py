@@ -53,7 +53,7 @@ def read(
         wanted = sorted(set(providers))
         query = query.where(schema.t(record.table).c.provider_id.in_(wanted))  # type: ignore[attr-defined]
     if managed_only:
-        query = query.where(schema.t(record.table).c.managed.is_(True))  # type: ignore[attr-defined]
+        query = query.where(schema.t(record.table).c.managed == sa.true())  # type: ignore[attr-defined]
     return [record(*row) for row in connection.execute(query)]
 
 

@@ -32,7 +32,7 @@ def site_patients_appointments(
     whatever its status, in id order — one query."""
     a, p, v = schema.t("appointments"), schema.t("patients"), schema.t("providers")
     k = schema.t("appointment_types")
-    ebooking = k.c.use_in_ebooking.is_(True)
+    ebooking = k.c.use_in_ebooking == sa.true()
     known = sa.select(a.c.patient_id).where(a.c.site_booking_id.is_not(None))
     rows = connection.execute(
         sa.select(

@@ -11,9 +11,11 @@ from sqlalchemy.dialects.mssql import pyodbc as mssql_pyodbc
 from support import REPO
 
 from reconciler.providers.opus import OpusSchema, queries
+from reconciler.providers.opus.bookings import BookWriter
 from reconciler.providers.opus.records import RECORDS, Appointment, Preblock
 from reconciler.providers.opus.reference import schema_reference
 from reconciler.providers.opus.schema import ChangeNo, UnknownName
+from reconciler.providers.opus.site_patients import site_patients_appointments
 
 
 def dialect() -> sa.engine.Dialect:
@@ -82,3 +84,30 @@ def test_docs_opus_schema_is_up_to_date() -> None:
     assert (REPO / "docs" / "opus-schema.md").read_text(encoding="utf-8") == schema_reference(), (
         "run scripts/docs"
     )
+
+
+class Compiling:
+    """Stands in for a SQL Server connection: compiles each statement for mssql and answers
+    as if nothing were there."""
+
+    def __init__(self) -> None:
+        self.sql: list[str] = []
+
+    def execute(self, statement: sa.Executable) -> sa.engine.Result[tuple[int]]:
+        self.sql.append(str(statement.compile(dialect=dialect())))
+        engine = sa.create_engine("sqlite://")
+        return engine.connect().execute(sa.select(sa.literal(0)).where(sa.false()))
+
+
+def test_boolean_filters_compile_to_comparisons_sql_server_accepts() -> None:
+    """T-SQL has no `IS 1`: a BIT column is compared with `= 1`."""
+    connection = Compiling()
+    window = (datetime(2026, 12, 1), datetime(2026, 12, 8))
+    queries.read(connection, OpusSchema(), Preblock, managed_only=True)  # type: ignore[arg-type]
+    site_patients_appointments(connection, OpusSchema(), *window)  # type: ignore[arg-type]
+    writer = BookWriter(connection, OpusSchema(), window[0])  # type: ignore[arg-type]
+    with pytest.raises(sa.exc.NoResultFound):  # the stand-in has no rows to count
+        writer._taken(1, *window, spare=None)
+    sql = "\n".join(connection.sql)
+    assert ".managed = 1" in sql and ".blocking = 1" in sql and ".use_in_ebooking = 1" in sql
+    assert " IS 1" not in sql and " IS 0" not in sql

@@ -46,13 +46,21 @@ def _load(path: Path, fmt: str, no_secrets: bool) -> LoadedConfig | None:
         return None
 
 
-def _report(problems: list[Problem], fmt: str, *, ok: bool, files: list[str]) -> None:
+def _report(
+    problems: list[Problem],
+    fmt: str,
+    *,
+    ok: bool,
+    files: list[str],
+    accounts: list[str] | None = None,
+) -> None:
     counts = Counter(p.severity.value for p in problems)
     if fmt == "json":
         emit_json(
             {
                 "ok": ok,
                 "files": files,
+                **({} if accounts is None else {"accounts": accounts}),
                 "summary": {s.value: counts.get(s.value, 0) for s in Severity},
                 "problems": [p.as_json() for p in problems],
             }
@@ -88,7 +96,7 @@ def validate_command(path: Path, fmt: str, no_secrets: bool) -> int:
     if loaded is None:
         return 1
     if fmt == "json":
-        _report([], fmt, ok=True, files=loaded.files)
+        _report([], fmt, ok=True, files=loaded.files, accounts=list(loaded.config.accounts))
     elif fmt == "text":
         echo(f"valid: {_describe(loaded)}")
     return 0
@@ -111,7 +119,7 @@ def lint_command(path: Path, strict: bool, fmt: str, no_secrets: bool) -> int:
     findings = lint(loaded)
     failing = {Severity.ERROR, Severity.WARNING} if strict else {Severity.ERROR}
     failed = any(f.severity in failing for f in findings)
-    _report(findings, fmt, ok=not failed, files=loaded.files)
+    _report(findings, fmt, ok=not failed, files=loaded.files, accounts=list(loaded.config.accounts))
     if fmt == "text":
         counts = Counter(f.severity for f in findings)
         summary = ", ".join(_n(counts[s], s.value) for s in Severity if counts[s]) or "no findings"

@@ -145,6 +145,11 @@ def problems_schema() -> dict[str, Any]:
         "properties": {
             "ok": {"type": "boolean", "description": "True when the command exits 0."},
             "files": {"type": "array", "items": {"type": "string"}},
+            "accounts": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "The config's accounts, when it loaded (e.g. a CI matrix).",
+            },
             "summary": {"type": "object", "additionalProperties": {"type": "integer"}},
             "problems": {"type": "array", "items": problem},
         },

@@ -70,6 +70,9 @@ def test_lint_exit_codes(cli: RunCli, write_config: WriteConfig) -> None:
     assert cli("lint", warned, "--strict").code == 1
     document = json.loads(cli("lint", warned, "--format", "json").out)
     assert document["summary"] == {"error": 0, "warning": 1, "info": 0}
+    assert document["accounts"] == ["clinic"]  # what a CI matrix is made from
+    valid = json.loads(cli("validate", warned, "--no-secrets", "--format", "json").out)
+    assert valid["accounts"] == ["clinic"]
     errored = write_config(BASE.replace("category: Undersøkelse", "category: null"))
     assert cli("lint", errored).code == 1
 

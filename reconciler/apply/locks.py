@@ -12,7 +12,7 @@ from reconciler.config.model import Account, Database
 from reconciler.errors import ReconcilerError
 from reconciler.providers.opus import OpusSchema, create_bookkeeping, schema_for
 from reconciler.providers.opus import bookkeeping as books
-from reconciler.providers.opus.connection import connected, create_engine
+from reconciler.providers.opus.connection import connected, create_engine, permitted
 
 
 def lead_database(name: str, account: Account) -> tuple[str, Database]:
@@ -43,8 +43,10 @@ def _lead(name: str, account: Account) -> Iterator[tuple[sa.Engine, OpusSchema]]
 def account_lock(name: str, account: Account, plan_id: str) -> Iterator[None]:
     """Hold the account's lock for the block; LockHeld (before the block) if another apply
     has it."""
+    db_name, db = lead_database(name, account)
     with _lead(name, account) as (engine, schema):
-        books.acquire(engine, schema, name, plan_id)
+        with permitted(db, db_name):
+            books.acquire(engine, schema, name, plan_id)
         try:
             yield
         finally:

@@ -145,13 +145,52 @@ def _missing_driver(url: sa.URL, name: str, error: ImportError) -> DatabaseError
 @contextmanager
 def connected(engine: sa.Engine, db: Database, name: str) -> Iterator[sa.Connection]:
     """A connection in a transaction (committed when the block ends without error), with
-    connection failures turned into a DatabaseError that says what to do."""
+    connection failures, and statements the login has no right to, turned into a
+    DatabaseError that says what to do."""
     try:
         connection = engine.connect()
     except sa.exc.DBAPIError as e:
         raise explain(e, db, name) from None
-    with connection, connection.begin():
+    with permitted(db, name), connection, connection.begin():
         yield connection
+
+
+# What each server says when the login lacks a right: PostgreSQL 42501 "permission denied",
+# MariaDB/MySQL 1142 "… command denied", 1044 "access denied … to database", SQL Server 229
+# "The … permission was denied", 262 "… permission denied in database".
+_NO_PERMISSION = re.compile(
+    r"permission denied|command denied|permission was denied|42501|\b1142\b|\b1044\b|"
+    r"\b229\b|\b262\b",
+    re.IGNORECASE,
+)
+
+
+@contextmanager
+def permitted(db: Database, name: str) -> Iterator[None]:
+    """The block, with a statement the database login may not run (a write with a login
+    that may only read) turned into a DatabaseError naming the login and what to grant.
+    Other errors pass unchanged."""
+    try:
+        yield
+    except sa.exc.DBAPIError as e:
+        detail = _detail(e)
+        if not _NO_PERMISSION.search(f"{getattr(e.orig, 'sqlstate', None) or ''} {detail}"):
+            raise
+        first = detail.strip().splitlines()[0] if detail.strip() else type(e.orig).__name__
+        login = f"'{db.user}'" if db.user else "of the url"
+        verb = "read" if (e.statement or "").lstrip().upper().startswith("SELECT") else "write"
+        raise DatabaseError(
+            f"database '{name}': the database login {login} cannot {verb} what the "
+            f"reconciler needs ({first})",
+            "grant it SELECT, INSERT, UPDATE and DELETE on the Opus tables and the "
+            "reconciler's rc_* tables (and CREATE for the first plan, which makes those), or "
+            f"use a login that may (databases.{name}.user); once the rc_* tables exist, plan "
+            "needs only SELECT",
+        ) from None
+
+
+def _detail(error: sa.exc.DBAPIError) -> str:
+    return redact(" ".join(str(a) for a in getattr(error.orig, "args", ())) or str(error.orig))
 
 
 def check(engine: sa.Engine, db: Database, name: str) -> None:
@@ -190,7 +229,7 @@ _ODBC_INSTALL = {
 def explain(error: sa.exc.DBAPIError, db: Database, name: str) -> DatabaseError:
     """A DatabaseError for a failed connection: which of login, database name or network,
     and what to change. Never repeats the password."""
-    detail = redact(" ".join(str(a) for a in getattr(error.orig, "args", ())) or str(error.orig))
+    detail = _detail(error)
     code = getattr(error.orig, "sqlstate", None) or ""
     text = f"{code} {detail}"
     where = db.server or (sa.make_url(db.url).host if db.url else None) or "the server"

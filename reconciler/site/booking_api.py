@@ -6,7 +6,8 @@ reference site serves it at `me`.
 
 A booking counts once its one-time code is confirmed (POST /confirmations/{ChallengeId}):
 until then the answer is 202 with the challenge and the time is held. With SkipConfirmation on
-it counts at once and the answer is the vendor's: the booking's id (201). With `reservationId`
+it counts at once and the answer is the vendor's: 200 with the booking's id (the vendor documents
+only 200, so a client generated from its description reads it). With `reservationId`
 (and the reservation's token in X-Reservation-Token) the caller's reservation becomes the
 booking in place, so the time is never free between.
 """
@@ -143,7 +144,7 @@ def _book(store: Store, account: Account, new: NewBooking, who: Caller) -> Respo
             meters.allow_send(who, account.id, patient_key=new.patient_key, named=recipients)
         if skip:
             finish_booking(db, store, account, hold_id)
-            return respond(hold_id, 201)
+            return respond(hold_id)
         challenge = open_challenge(
             db,
             store,
@@ -232,12 +233,12 @@ async def patient_bookings(request: Request) -> Response:
     flexibility = account.settings.FlexibilitySettings
     require_enabled(flexibility.ViewBookingsEnabled, "showing bookings online")
     store = context(request).store
-    logged_in = await run(session_patient, request, store, account.id)
-    if logged_in is None:
-        raise Problem(401, "login-required", "log in to see your bookings", "log in by SMS code")
     past = Query(request, "request.includePastBookings").boolean(
         "request.includePastBookings", False
     )
+    logged_in = await run(session_patient, request, store, account.id)
+    if logged_in is None:
+        raise Problem(401, "login-required", "log in to see your bookings", "log in by SMS code")
     return respond(await run(_bookings_of, store, account, logged_in, past))
 
 

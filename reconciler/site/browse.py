@@ -347,6 +347,7 @@ async def reservation_available(request: Request) -> Response:
         request,
         *(prefix + n for n in ("start", "end", "clinicID", "clinicianID", "treatmentID", "iD")),
     )
+    query.integer(prefix + "iD")  # the vendor's slot id: checked, not used (the fields name it)
     start = query.moment(prefix + "start", required=True)
     end = query.moment(prefix + "end", required=True)
     try:

@@ -11,8 +11,10 @@ proves nothing. A logged-in patient is answered at once (404 for a booking not t
 change deadline, the treatment's rules) and, with SkipConfirmation, the change is made at once.
 
 The reference site takes the cancellation as a JSON body (the vendor's
-Bookings.CancelBooking.Request); the vendor's query parameters would put the national id in
-every URL, and so in proxy and access logs.
+Bookings.CancelBooking.Request), or in the vendor's query parameters (`request.bookingID`,
+`request.clinicID`, `request.requestedBy`, `request.notifyPatient`) for a logged-in patient.
+The vendor's `request.requestedByPersonalId.*` would put the national id in every URL, and so
+in proxy and access logs: they are refused by name, pointing to the body.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import sqlite3
 from dataclasses import dataclass
 from functools import partial
 
+from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -36,7 +39,7 @@ from reconciler.site.idempotency import idempotent
 from reconciler.site.limits import Caller, Meters, client_holds
 from reconciler.site.outcomes import finish_cancel, finish_move
 from reconciler.site.patients import national_id_digits
-from reconciler.site.problems import Problem
+from reconciler.site.problems import Problem, from_validation_error, invalid
 from reconciler.site.public_models import CancelBooking, PersonalIdentification, RescheduleDTO
 from reconciler.site.sessions import session_patient
 from reconciler.site.store import Store
@@ -216,8 +219,7 @@ async def delete_booking(request: Request) -> Response:
     require_enabled(
         account.settings.FlexibilitySettings.CancelBookingsEnabled, "cancelling bookings online"
     )
-    Query(request)  # everything is in the body: no query parameters
-    body = await body_as(request, CancelBooking)
+    body = await _cancel_request(request)
     store = context(request).store
     requester = await run(
         partial(
@@ -234,6 +236,39 @@ async def delete_booking(request: Request) -> Response:
     return await idempotent(
         request, store, account.id, lambda: run(_cancel, store, account, cancel)
     )
+
+
+# The vendor's query names for Bookings.CancelBooking.Request, less the national id's (which
+# Query refuses by name: it is taken only in the body).
+_CANCEL_QUERY = {
+    "request.bookingID": "BookingID",
+    "request.clinicID": "ClinicID",
+    "request.requestedBy": "RequestedBy",
+    "request.notifyPatient": "NotifyPatient",
+}
+
+
+async def _cancel_request(request: Request) -> CancelBooking:
+    """The cancellation as a JSON body, or in the vendor's query parameters (then without a
+    national id: the session names the patient); not both."""
+    query = Query(request, *_CANCEL_QUERY)
+    if not query.params:
+        return await body_as(request, CancelBooking)
+    if await request.body():
+        raise invalid(
+            [{"field": "query", "message": "send the cancellation as the body or the query"}],
+            "the request",
+        )
+    fields: dict[str, object] = {
+        "BookingID": query.integer("request.bookingID", required=True, low=1),
+        "ClinicID": query.text("request.clinicID", max_length=100),
+        "RequestedBy": query.text("request.requestedBy", max_length=100),
+        "NotifyPatient": query.boolean("request.notifyPatient", True),
+    }
+    try:
+        return CancelBooking.model_validate({k: v for k, v in fields.items() if v is not None})
+    except ValidationError as e:
+        raise from_validation_error(e, "query") from None
 
 
 def _cancel(store: Store, account: Account, cancel: Cancel) -> Response:

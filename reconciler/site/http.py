@@ -21,6 +21,10 @@ from reconciler.site.times import normalize
 
 M = TypeVar("M", bound=BaseModel)
 _NAME = re.compile(r"[A-Za-z][A-Za-z._]{0,59}")
+# The vendor's query names that carry a national id (request.requestedByPersonalId.year,
+# request.patientPersonalIdentification, request.personalIdentification.extraDigits, ...):
+# matched without regard to case, so that no spelling of them passes as merely unknown.
+_PERSONAL = re.compile(r"personalid|personalnumber|(?:^|\.)ssn(?:\.|$)", re.IGNORECASE)
 T = TypeVar("T")
 
 
@@ -88,6 +92,17 @@ class Query:
     def __init__(self, request: Request, *allowed: str) -> None:
         self.params = request.query_params
         unknown = sorted(set(self.params.keys()) - set(allowed))
+        personal = [
+            {
+                "field": f"query.{n}",
+                "message": f"{n} would put a national id in the URL, which this site never"
+                " takes: send it in the JSON body, or log in",
+            }
+            for n in unknown[:5]
+            if _NAME.fullmatch(n) and _PERSONAL.search(n)
+        ]
+        if personal:
+            raise invalid(personal, "the query")
         if unknown:
             # Named only when it looks like a parameter name: a name could be personal data.
             names = ", ".join(repr(n) for n in unknown[:5] if _NAME.fullmatch(n))

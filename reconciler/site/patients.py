@@ -38,25 +38,42 @@ class Patient:
 def national_id_digits(
     whole: str | None, split: PersonalIdentification | None, field: str, culture: str
 ) -> str:
-    """The national id from its whole or split form, validated; 422 naming `field`."""
+    """The national id from its whole or split form, validated, in the country's own form
+    (Norway and Denmark DDMMYY, Sweden yyyyMMdd, then the extra digits); 422 naming `field`."""
     if whole is None and split is None:
         raise _invalid([{"field": field, "message": "the national identity number is required"}])
+    extra = EXTRA_DIGITS.get(culture, 4)
+    if split is not None and len(split.ExtraDigits) != extra:
+        where = "Norway" if extra == 5 else "Sweden and Denmark"
+        message = f"ExtraDigits has {extra} digits in {where}"
+        raise _invalid([{"field": f"{field}.ExtraDigits", "message": message}])
     candidates = {"".join(whole.split())} if whole is not None else set()
     if split is not None:
-        candidates.add(split.digits())
-    if len(candidates) > 1:
+        candidates.add(split.whole())
+    digits = {_domestic(c, culture, extra) for c in candidates}
+    if len(digits) > 1:
         raise _invalid([{"field": field, "message": "the whole and the split national id differ"}])
-    digits = candidates.pop()
-    if len(digits) == 13 and digits.isdigit():  # the vendor's yyyyMMdd + five digits
-        digits = digits[6:8] + digits[4:6] + digits[2:4] + digits[8:]
+    number = digits.pop()
     if culture == "NO":
         try:
-            national_id.parse(digits)
+            national_id.parse(number)
         except national_id.InvalidNationalId as e:
             raise _invalid([{"field": field, "message": str(e)}]) from None
-    elif not (digits.isascii() and digits.isdigit() and 10 <= len(digits) <= 12):
+    elif not (number.isascii() and number.isdigit() and 10 <= len(number) <= 12):
         raise _invalid([{"field": field, "message": "a personal identity number has 10-12 digits"}])
-    return digits
+    return number
+
+
+EXTRA_DIGITS = {"NO": 5, "SE": 4, "DK": 4}
+"""How many digits follow the birth date in a national id, by country."""
+
+
+def _domestic(digits: str, culture: str, extra: int) -> str:
+    """The vendor's whole form (yyyyMMdd and the extra digits) in the country's own form;
+    anything else as it is. Sweden's own long form is the vendor's."""
+    if culture == "SE" or len(digits) != 8 + extra or not (digits.isascii() and digits.isdigit()):
+        return digits
+    return digits[6:8] + digits[4:6] + digits[2:4] + digits[8:]
 
 
 def _invalid(errors: list[dict[str, str]]) -> Problem:

@@ -15,15 +15,17 @@ from reconciler.site.wire import Id, LocalTime, Text10, Text50, Text100, Text150
 
 class PersonalIdentification(Wire):
     """A national id split as the vendor sends it: Year (4 digits), Month, Day (as written in
-    the number, so +40 for D-numbers) and the five ExtraDigits."""
+    the number, so +40 for D-numbers) and the ExtraDigits after the birth date: five in Norway,
+    four in Sweden and Denmark (patients.national_id_digits checks which for the site)."""
 
     Year: Annotated[int, Field(ge=1800, le=2099)]
     Month: Annotated[int, Field(ge=1, le=99)]
     Day: Annotated[int, Field(ge=1, le=99)]
-    ExtraDigits: Annotated[str, StringConstraints(pattern=r"^[0-9]{5}$")]
+    ExtraDigits: Annotated[str, StringConstraints(pattern=r"^[0-9]{4,5}$")]
 
-    def digits(self) -> str:
-        return f"{self.Day:02d}{self.Month:02d}{self.Year % 100:02d}{self.ExtraDigits}"
+    def whole(self) -> str:
+        """The vendor's whole form of the number: yyyyMMdd and the extra digits."""
+        return f"{self.Year:04d}{self.Month:02d}{self.Day:02d}{self.ExtraDigits}"
 
 
 NationalIdText = Annotated[str, StringConstraints(max_length=20)]

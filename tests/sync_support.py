@@ -4,6 +4,7 @@ and ways to act as a patient and as the clinic's staff (the fixture is in sync/c
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
 import sqlite3
 from dataclasses import dataclass
@@ -82,6 +83,17 @@ class Clinic:
             MobilePhoneNumber=MOBILES[n][3:],
             Email=f"kari{n}@example.no",
         )
+
+
+def offered_as_slots(clinic: Clinic) -> list[tuple[int, str]]:
+    return sorted((s.ClinicianID, f"{s.Start:%Y-%m-%dT%H:%M}") for s in clinic.offered())
+
+
+def slots_say(clinic: Clinic) -> list[tuple[int, str]]:
+    result = clinic.cli("slots", clinic.config, "--type", EXAM, "--days", "28", "--format", "json")
+    assert result.code == 0, result.err
+    ids = dict(clinic.sql("SELECT code, id FROM providers"))
+    return sorted((ids[s["provider"]], s["start"]) for s in json.loads(result.out)["slots"])
 
 
 _rng = random.Random(7)

@@ -53,8 +53,10 @@ def reject_booking(
     db: sqlite3.Connection, store: Store, account: Account, hold_id: int, reason: str
 ) -> bool:
     """The clinic could not take the booking: cancel it (and tell the patient), and give the
-    patient back the booking it replaced, if any and where its time is still free. Whether
-    one was restored. Doing it again changes nothing."""
+    patient back the booking it replaced, if any, where its time is still free and the clinic
+    did take that one. Whether one was restored. A booking the patient has moved on or
+    cancelled since is no longer theirs to lose: it is only marked. Doing it again changes
+    nothing."""
     now = store.now()
     row = hold(db, account.id, hold_id)
     assert row is not None
@@ -62,23 +64,28 @@ def reject_booking(
     if details.get("_rejected"):
         return bool(details.get("_restored"))
     restored = False
-    if row["replaces_id"] is not None:
-        original = hold(db, account.id, row["replaces_id"])
-        if original is not None and original["status"] == "moved":
-            set_status(db, hold_id, "cancelled", now)
+    if row["status"] == "confirmed":
+        set_status(db, hold_id, "cancelled", now)
+        original = hold(db, account.id, row["replaces_id"]) if row["replaces_id"] else None
+        if original is not None and _restorable(original):
             try:
                 set_status(db, original["id"], "confirmed", now)
                 restored = True
             except sqlite3.IntegrityError:  # its time was booked by someone else meanwhile
-                restored = False
-    if row["status"] == "confirmed":
-        set_status(db, hold_id, "cancelled", now)
+                pass
+        fresh = hold(db, account.id, hold_id)
+        assert fresh is not None
+        tell(db, store, account, fresh, kind="cancelled")
     details |= {"_rejected": reason, "_restored": restored}
     db.execute("UPDATE holds SET details = ? WHERE id = ?", (json.dumps(details), hold_id))
-    fresh = hold(db, account.id, hold_id)
-    assert fresh is not None
-    tell(db, store, account, fresh, kind="cancelled")
     return restored
+
+
+def _restorable(original: sqlite3.Row) -> bool:
+    """Whether a moved booking may be given back: the clinic took it (it was not rejected
+    itself)."""
+    rejected = json.loads(original["details"] or "{}").get("_rejected")
+    return original["status"] == "moved" and not rejected
 
 
 ROUTES = [Route("/events/reject", reject_event, methods=["POST"])]

@@ -3,9 +3,12 @@ transaction, then acknowledged at the site.
 
 An event seen again (the service stopped between writing and acknowledging) is judged again
 and changes nothing: the book knows each booking by its site id. A booking whose time the
-book took meanwhile is rejected at the site, which cancels it and tells the patient (a
-second rejection is answered as the first); the rejection is journalled (`rc_journal`) and
-counted.
+book took meanwhile is rejected at the site, which cancels it and tells the patient. The
+rejection is journalled (`rc_journal`) before the site hears of it, and counted: an event
+seen again after its rejection is rejected again (the site answers as the first time), never
+written, even if its time has come free since. A move of a booking the book never took (its
+own time was rejected, or it was moved again before the service saw it) is the patient's
+booking all the same: it is written as new.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from reconciler.sync.publish import Target
 WHY = {
     Result.TAKEN: "the time was taken in the appointment book before the booking reached it",
     Result.INVALID: "the booking holds no valid national identity number",
+    Result.GONE: "the appointment it moves is no longer in the appointment book",
 }
 
 
@@ -52,15 +56,19 @@ class Writer:
         written = Written()
         last: str | None = None
         for event in self.site.events():
-            result = self._write(event, now)
-            if result in WHY:
-                self.site.reject(event.Cursor, WHY[result])
-                self._journal_rejection(event, WHY[result])
-                written.rejected += 1
-            elif result is Result.WRITTEN:
-                written.applied += 1
-            else:
-                written.skipped += 1
+            why = self._rejected_before(event)
+            if not why:
+                result = self._write(event, now)
+                if result in WHY:
+                    why = WHY[result]
+                    self._journal_rejection(event, why)
+                    written.rejected += 1
+                elif result is Result.WRITTEN:
+                    written.applied += 1
+                else:
+                    written.skipped += 1
+            if why:  # again, when rejected before: the site answers as it did the first time
+                self.site.reject(event.Cursor, why)
             last = event.Cursor
         if last is not None:
             self.site.acknowledge(last)
@@ -88,6 +96,13 @@ class Writer:
                 previous = _ref(event.PreviousOpusAppointmentID, event.PreviousBookingId)
                 return book.move(previous, booking, journal)
             return book.new(booking)
+
+    def _rejected_before(self, event: BookingEvent) -> str:
+        """Why the event was rejected before (the service stopped before the site heard of
+        it, or before it was acknowledged); empty if it was not."""
+        lead = self.lead
+        with connected(lead.engine, lead.db, lead.name) as connection:
+            return bookkeeping.rejection(connection, lead.schema, self.account, int(event.Cursor))
 
     def _journal_rejection(self, event: BookingEvent, why: str) -> None:
         lead = self.lead

@@ -3,12 +3,15 @@ aktivert på en maskin av gangen").
 
 A row in the account's lead database (`rc_sync_lease`), taken with an expiry and renewed
 every cycle. A second service — on this machine or another — is refused while the lease
-holds, and told whose it is; it may take the lease over only once it has expired (its holder
-died without releasing it). The booking site's own online registration is the second guard.
+holds, and told whose it is; it may take the lease over once it has expired, or at once when
+its holder is a process on this machine that no longer runs (killed without releasing it).
+The booking site's own online registration is the second guard.
 """
 
 from __future__ import annotations
 
+import os
+import sys
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -58,7 +61,8 @@ class Lease:
         return Holder(*row) if row else None
 
     def acquire(self, now: datetime) -> None:
-        """Take the lease, or LeaseHeld naming its holder. An expired lease is taken over."""
+        """Take the lease, or LeaseHeld naming its holder. An expired lease is taken over, and
+        so is one whose holder was a process on this machine that has gone."""
         t = self.schema.t("rc_sync_lease")
         user, host, pid = me()
         values = {
@@ -73,12 +77,14 @@ class Lease:
                 connection.execute(t.insert().values(account=self.account, **values))
             return
         except sa.exc.IntegrityError:
-            pass  # someone has it: take it over only if it has expired
+            pass  # someone has it: take it over only if it has expired or its process has gone
+        over = t.c.expires_at <= now
+        whose = self.holder()
+        if whose is not None and whose.host == host and not running(whose.pid):
+            over = (t.c.host == host) & (t.c.pid == whose.pid)  # its process has gone
         with self.engine.begin() as connection:
             taken = connection.execute(
-                t.update()
-                .where(t.c.account == self.account, t.c.expires_at <= now)
-                .values(**values)
+                t.update().where(t.c.account == self.account, over).values(**values)
             ).rowcount
         if taken:
             return
@@ -112,3 +118,25 @@ class Lease:
             connection.execute(
                 t.delete().where(t.c.account == self.account, t.c.host == host, t.c.pid == pid)
             )
+
+
+def running(pid: int) -> bool:
+    """Whether a process with this id runs on this machine (when unsure: yes)."""
+    if sys.platform == "win32":
+        import ctypes  # noqa: PLC0415
+
+        kernel = ctypes.windll.kernel32
+        handle = kernel.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
+        if not handle:
+            return kernel.GetLastError() != 87  # ERROR_INVALID_PARAMETER: no such process
+        code = ctypes.c_ulong()
+        kernel.GetExitCodeProcess(handle, ctypes.byref(code))
+        kernel.CloseHandle(handle)
+        return code.value == 259  # STILL_ACTIVE
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's
+    return True

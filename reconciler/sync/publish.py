@@ -168,9 +168,12 @@ class Publisher:
         starting = memory.day is None
         with connected(t.engine, t.db, t.name) as connection:
             books = read_books(connection, t.schema, scope, t.settings, now=now, until=t.until(now))
-            published = SyncRecords(connection, t.schema, t.account).published(t.name)
+        ids = None if providers is None else set(books.provider_ids.values()) | providers
         if starting:  # what the site holds is the truth: a crash may have come between
             published = self._resync(now)
+        else:
+            with connected(t.engine, t.db, t.name) as connection:
+                published = SyncRecords(connection, t.schema, t.account).published(t.name, ids)
         if providers is None:
             memory.codes = {pid: code for code, pid in books.provider_ids.items()}
             memory.owners = books.owners
@@ -179,7 +182,6 @@ class Publisher:
         else:
             self._remember_owners(books, providers)
         wanted = self._wanted(books, scope, now)
-        ids = None if providers is None else set(books.provider_ids.values()) | providers
         mine = [p for p in published if ids is None or p.provider_id in ids]
         report = self._publish(wanted, mine, ids, now)
         report.providers = len(books.provider_ids)

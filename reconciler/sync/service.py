@@ -22,6 +22,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
+from time import monotonic
 from uuid import UUID
 
 from reconciler.config import LoadedConfig
@@ -236,7 +237,7 @@ class Service:
     def cycle(self) -> Outcome:
         """One round. A failure that may pass is reported in the outcome; one that will not
         is raised."""
-        started = self.clock()
+        started, began = self.clock(), monotonic()
         outcome = Outcome()
         try:
             self.lease.renew(started)
@@ -256,14 +257,14 @@ class Service:
             outcome.error = str(e)
             kind = type(e).__name__
             self.health.errors[kind] = self.health.errors.get(kind, 0) + 1
-        self._tally(outcome, started)
+        self._tally(outcome, started, monotonic() - began)
         return outcome
 
-    def _tally(self, outcome: Outcome, started: datetime) -> None:
+    def _tally(self, outcome: Outcome, started: datetime, seconds: float) -> None:
         """Count the cycle in the health figures, and log it if it did something."""
         health = self.health
         health.cycles += 1
-        health.cycle_seconds = (self.clock() - started).total_seconds()
+        health.cycle_seconds = seconds
         for name in ("added", "removed", "events", "rejected", "shown"):
             health.totals[name] = health.totals.get(name, 0) + getattr(outcome, name)
         if outcome.error:

@@ -4,24 +4,12 @@ a conflict rejected rather than double booked, and one service per account."""
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timedelta
 
-from sync_support import EXAM, Clinic
+from sync_support import Clinic, offered_as_slots, slots_say
 
 from reconciler.domain.clock import clinic_now
 from reconciler.providers.site import backend_client
-
-
-def offered_as_slots(clinic: Clinic) -> list[tuple[int, str]]:
-    return sorted((s.ClinicianID, f"{s.Start:%Y-%m-%dT%H:%M}") for s in clinic.offered())
-
-
-def slots_say(clinic: Clinic) -> list[tuple[int, str]]:
-    result = clinic.cli("slots", clinic.config, "--type", EXAM, "--days", "28", "--format", "json")
-    assert result.code == 0, result.err
-    ids = dict(clinic.sql("SELECT code, id FROM providers"))
-    return sorted((ids[s["provider"]], s["start"]) for s in json.loads(result.out)["slots"])
 
 
 def test_the_site_offers_exactly_what_slots_says(clinic: Clinic) -> None:
@@ -169,3 +157,41 @@ def test_a_second_sync_refuses_and_names_the_first(clinic: Clinic) -> None:
     assert result.code == 1
     assert "account 'demo' is synced by another service:" in result.err
     assert "since " + f"{clinic_now():%Y-%m-%d}" in result.err
+
+
+def test_a_booking_moved_before_the_sync_saw_it_reaches_the_book_at_its_new_time(
+    clinic: Clinic,
+) -> None:
+    """Its first time was taken by staff meanwhile (that event is rejected); the move is the
+    patient's booking all the same: written as new, and the rejection does not cancel it."""
+    from reconciler.providers.site import connect_public  # noqa: PLC0415
+    from reconciler.providers.site.models import RescheduleDTO  # noqa: PLC0415
+
+    clinic.sync()
+    ahead = [s for s in clinic.offered() if s.Start > datetime.now() + timedelta(days=2)]
+    first, later = ahead[0], ahead[6]
+    booking = clinic.book(first, 3)
+    clinic.sql(
+        "INSERT INTO appointments (provider_id, starts_at, duration, registered_by, status,"
+        " created_at) VALUES (?, ?, 30, 'SOV', 'booked', ?)",
+        first.ClinicianID,
+        first.Start.strftime("%Y-%m-%d %H:%M:%S"),
+        datetime.now().strftime("%Y-%m-%d %H:%M:%S"),
+    )
+    account = clinic.account()
+    with connect_public(account.url, account.subdomain) as patient:
+        outcome = patient.move(
+            RescheduleDTO(
+                OriginalBookingId=booking, NewTime=later, PatientToReschedule=clinic.patient(3)
+            )
+        )
+        assert outcome.challenge is not None
+        moved = patient.confirm(outcome.challenge.ChallengeId, clinic.code(3))
+    log = clinic.sync()
+    assert "1 written, 1 rejected" in log
+    assert clinic.sql(
+        "SELECT status, starts_at FROM appointments WHERE site_booking_id = ?", str(moved.BookingId)
+    ) == [("booked", later.Start.strftime("%Y-%m-%d %H:%M:%S.%f"))]
+    assert (later.ClinicianID, f"{later.Start:%Y-%m-%dT%H:%M}") not in offered_as_slots(clinic)
+    again = clinic.sync()  # nothing is written or rejected twice
+    assert "bookings" not in again

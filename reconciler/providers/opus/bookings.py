@@ -6,7 +6,8 @@ caller holds, so that a booking and the record that it was written commit togeth
   (plus `CC: <code>` for a campaign code, and the patient's note), registered by ITB and
   tied to the site's booking (`site_booking_id`).
 - **moved**: the old appointment kept as the book's skeleton (status moved), the new one
-  written; a journal entry when the site asks for one.
+  written; a journal entry when the site asks for one. A move of a booking the book never
+  took (rejected, or moved on before it reached the book) is written as a new booking.
 - **cancelled**: status cancelled (the skeleton kept); a journal entry when asked for.
 - **the patient card**: a changed address, mobile or e-mail is written to the card when the
   patient logged in by SMS, else queued for staff to accept (`patient_updates`).
@@ -39,6 +40,7 @@ class Result(StrEnum):
     TAKEN = "taken"  # its time is taken in the book: to be rejected
     UNKNOWN = "unknown"  # what it refers to is not in the book (moved or cancelled booking)
     INVALID = "invalid"  # it cannot be written as it is: to be rejected
+    GONE = "gone"  # it moves an appointment the clinic booked that the book no longer has
 
 
 @dataclass(frozen=True)
@@ -104,8 +106,12 @@ class BookWriter:
         if self._appointment(Ref(booking.site_id)) is not None:
             return Result.SEEN
         old = self._appointment(previous)
+        if old is None and booking.patient is not None:
+            return self.new(booking)  # the booking it moves never reached the book
+        if old is None:
+            return Result.GONE
         atype = self._type(booking.appointment_type_id)
-        if old is None or atype is None:
+        if atype is None:
             return Result.UNKNOWN
         end = booking.starts_at + timedelta(minutes=atype.duration)
         if self._taken(booking.provider_id, booking.starts_at, end, spare=old.id):
@@ -154,14 +160,21 @@ class BookWriter:
 
     def _taken(self, provider_id: int, start: datetime, end: datetime, spare: int | None) -> bool:
         """Whether an appointment (other than `spare`) or a blocking preblock that is not for
-        Internet occupies any of [start, end)."""
+        Internet occupies any of [start, end). The appointments read stay locked until the
+        caller's transaction ends, so that the time cannot be booked between this check and
+        the write: on SQL Server the whole key range (UPDLOCK, HOLDLOCK: staff inserting
+        there wait), on MariaDB the rows and the gaps between them (InnoDB's next-key
+        locks), on PostgreSQL the rows only; SQLite lets one writer in at a time."""
         a = self.t("appointments")
         nearby = self.connection.execute(
-            sa.select(a.c.id, a.c.starts_at, a.c.duration, a.c.status).where(
+            sa.select(a.c.id, a.c.starts_at, a.c.duration, a.c.status)
+            .where(
                 a.c.provider_id == provider_id,
                 a.c.starts_at < end,
                 a.c.starts_at > start - LONGEST_APPOINTMENT,
             )
+            .with_for_update()  # row and gap locks where the database takes them
+            .with_hint(a, "WITH (UPDLOCK, HOLDLOCK)", "mssql")  # SQL Server: the key range
         )
         for row_id, starts, minutes, status in nearby:
             occupies = row_id != spare and status not in FREEING

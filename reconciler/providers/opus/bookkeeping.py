@@ -109,6 +109,20 @@ def journal(
     )
 
 
+def rejection(connection: sa.Connection, schema: OpusSchema, account: str, cursor: int) -> str:
+    """Why the sync service rejected the booking event at `cursor`; empty if it did not."""
+    table = schema.t("rc_journal")
+    why = connection.execute(
+        sa.select(table.c.detail).where(
+            table.c.account == account,
+            table.c.plan_id == "sync",
+            table.c.step == cursor,
+            table.c.status == "rejected",
+        )
+    ).first()
+    return str(why[0]) if why else ""
+
+
 def journal_of(
     connection: sa.Connection, schema: OpusSchema, account: str, plan_id: str
 ) -> list[dict[str, Any]]:

@@ -24,7 +24,8 @@ class SyncRecords:
     schema: OpusSchema
     account: str
 
-    def published(self, database: str) -> list[Published]:
+    def published(self, database: str, providers: set[int] | None = None) -> list[Published]:
+        """What was published from `database`: about `providers`, or about all when None."""
         t = self.schema.t("rc_published")
         query = sa.select(
             t.c.site_id,
@@ -34,6 +35,8 @@ class SyncRecords:
             t.c.treatments,
             t.c.row_version,
         ).where(t.c.account == self.account, t.c.database_name == database)
+        if providers is not None:
+            query = query.where(t.c.provider_id.in_(sorted(providers)))
         return [
             Published(site_id, provider, start, end, _ids(treatments), version)
             for site_id, provider, start, end, treatments, version in self.connection.execute(query)

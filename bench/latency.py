@@ -3,8 +3,8 @@ running as a process against the reference booking site (over real HTTP):
 
 - **booking → book**: from a patient's confirmed booking on the site to its appointment in
   the Opus book;
-- **staff → site**: from an appointment staff write in the book to its time leaving what
-  the site offers.
+- **staff → site**: from an appointment staff write in the book to its time leaving the
+  site's free time (its batches, from which it cuts what patients are offered).
 
 Each is measured several times and printed as median and worst, and as a ratio to the
 interval (the pause after each cycle) measured in the same run: a change waits at most one
@@ -69,7 +69,7 @@ def main() -> None:
                 f"{args.clinics} clinics; the service started and published everything in "
                 f"{time.perf_counter() - started:.1f}s"
             )
-            book = Booker(account, site.url, workspace.database)
+            book = Booker(account, site.url, workspace.database, workspace.site)
             _report("booking → book", [book.booking_latency() for _ in range(args.repeat)])
             _report("staff → site", [book.staff_latency() for _ in range(args.repeat)])
             print(f"cycle: {_cycle_seconds(port) * 1000:.0f} ms (the last one, from /metrics)")
@@ -80,18 +80,21 @@ def main() -> None:
 
 
 class Booker:
-    def __init__(self, account: Account, site_url: str, database: Path) -> None:
+    def __init__(self, account: Account, site_url: str, database: Path, store: Path) -> None:
         self.account = account
         self.site_url = site_url
         self.database = database
+        self.store = store  # the site's: the free time it offers is its batches
         self.rng = random.Random(5)
         self.n = 0
 
-    def offered(self) -> list[TimeSlotDTO]:
+    def offered(self, day: date | None = None) -> list[TimeSlotDTO]:
+        """What the site offers from the day after tomorrow for a week, or on `day`."""
+        start = datetime.combine(day or date.today() + timedelta(days=2), datetime.min.time())
         with connect_public(self.account.url, self.account.subdomain) as patient:
             type_id = next(t.ID for t in patient.treatments() if t.Name == "- Undersøkelse")
-            start = datetime.combine(date.today() + timedelta(days=2), datetime.min.time())
-            return patient.available_times(type_id, start=start, end=start + timedelta(days=14))
+            days = 1 if day else 7
+            return patient.available_times(type_id, start=start, end=start + timedelta(days=days))
 
     def booking_latency(self) -> float:
         self.n += 1
@@ -114,15 +117,17 @@ class Booker:
                 )
             result = patient.confirm(outcome.challenge.ChallengeId, code)
         confirmed = time.perf_counter()
-        _wait(lambda: bool(self._sql(
-            "SELECT 1 FROM appointments WHERE site_booking_id = ?", str(result.BookingId)
+        _wait(lambda: bool(_rows(
+            self.database,
+            "SELECT 1 FROM appointments WHERE site_booking_id = ?", str(result.BookingId),
         )))  # fmt: skip
         return time.perf_counter() - confirmed
 
     def staff_latency(self) -> float:
         slot = self.offered()[-1]
         start = slot.Start.replace(tzinfo=None)
-        self._sql(
+        _rows(
+            self.database,
             "INSERT INTO appointments (provider_id, starts_at, duration, registered_by, status,"
             " created_at) VALUES (?, ?, 30, 'SOV', 'booked', ?)",
             slot.ClinicianID,
@@ -130,14 +135,19 @@ class Booker:
             f"{datetime.now():%Y-%m-%d %H:%M:%S}",
         )
         written = time.perf_counter()
-        _wait(lambda: all(
-            (s.ClinicianID, s.Start) != (slot.ClinicianID, slot.Start) for s in self.offered()
+        stamp = f"{start:%Y-%m-%dT%H:%M:%S}"
+        _wait(lambda: not _rows(
+            self.store,
+            "SELECT 1 FROM batches WHERE clinician_id = ? AND start_at <= ? AND end_at > ?",
+            slot.ClinicianID, stamp, stamp,
         ))  # fmt: skip
         return time.perf_counter() - written
 
-    def _sql(self, statement: str, *params: object) -> list[tuple[object, ...]]:
-        with sqlite3.connect(self.database, timeout=30) as c:
-            return c.execute(statement, params).fetchall()
+
+def _rows(database: Path, statement: str, *params: object) -> list[tuple[object, ...]]:
+    """Poll (or write) a store directly: exact to the poll, and light on the service."""
+    with sqlite3.connect(database, timeout=30) as c:
+        return c.execute(statement, params).fetchall()
 
 
 def _report(what: str, seconds: list[float]) -> None:

@@ -20,6 +20,9 @@ from reconciler.config.model import Account, Database
 from reconciler.config.yaml12 import paused_gc
 from reconciler.domain.clock import clinic_today
 from reconciler.domain.resources import Action, Change, Resource
+from reconciler.domain.spans import Span, subtract
+from reconciler.domain.times import Weekday
+from reconciler.domain.words import count as counted
 from reconciler.errors import Mark, Problem, ReconcilerError, Severity, UsageError
 from reconciler.plan.diff import closest, diff, matches, unmatched
 from reconciler.plan.fingerprints import config_fingerprint, live_fingerprint
@@ -28,7 +31,8 @@ from reconciler.plan.site_side import SiteSide, read_site
 from reconciler.providers.opus import OpusSchema, create_bookkeeping, schema_for
 from reconciler.providers.opus import bookkeeping as books
 from reconciler.providers.opus.connection import connected, create_engine
-from reconciler.providers.opus.resources import KINDS, Live, Scope, desired, live, scope_of
+from reconciler.providers.opus.queries import recall_hours, unheld_preblocks
+from reconciler.providers.opus.resources import KINDS, Live, Scope, desired, live, scope_of, stamp
 from reconciler.providers.site.resources import CITY_MAX, FROM_OPUS
 from reconciler.providers.site.resources import KINDS as SITE_KINDS
 
@@ -46,6 +50,7 @@ class DatabaseSide:
     scope: Scope
     live: Live
     desired: list[Resource]
+    unheld: list[tuple[int, datetime, datetime]] = field(default_factory=list)  # see queries
 
 
 @dataclass
@@ -130,17 +135,57 @@ def _read_database(
     engine = create_engine(db, db_name)
     try:
         scope = scope_of(name, account, db_name, today)
+        wanted = desired(scope, account, loaded.source_of)
         with connected(engine, db, db_name) as connection:
             create_bookkeeping(connection, schema)
             found = live(connection, schema, scope)
+            since = datetime.combine(today, datetime.min.time())
+            unheld = unheld_preblocks(connection, schema, since)
     except BaseException:
         engine.dispose()
         raise
-    wanted = desired(scope, account, loaded.source_of)
-    return DatabaseSide(db_name, db, engine, schema, scope, found, wanted)
+    return DatabaseSide(db_name, db, engine, schema, scope, found, wanted, unheld)
 
 
-def _live_problems(sides: AccountSides, loaded: LoadedConfig) -> list[Problem]:
+def _outside_hours(side: DatabaseSide, changes: list[Change]) -> dict[str, list[Span]]:
+    """Of the time the config publishes, by provider code, what the book's working hours
+    with Recall do not hold: of the preblocks the plan places (`changes`), and of those in
+    the book that it keeps, which the database singled out when it was read."""
+    code_of = {pid: code for code, pid in side.live.provider_ids.items()}
+    moved = {c.address for c in changes if c.kind == "opus_preblock"}
+    spans: dict[str, list[Span]] = {}
+    for provider_id, start, end in side.unheld:
+        code = code_of.get(provider_id)
+        if (
+            code is not None
+            and side.scope.address("preblock", f"{code}@{stamp(start)}") not in moved
+        ):
+            spans.setdefault(code, []).append(Span(start, end))
+    for change in changes:
+        if change.kind == "opus_preblock" and change.after is not None:
+            a = change.after.attrs
+            span = Span(
+                datetime.fromisoformat(a["starts_at"]), datetime.fromisoformat(a["ends_at"])
+            )
+            spans.setdefault(a["provider"], []).append(span)
+    if not spans:
+        return {}
+    every = [s for group in spans.values() for s in group]
+    ids = {side.live.provider_ids[code] for code in spans if code in side.live.provider_ids}
+    with connected(side.engine, side.db, side.name) as connection:
+        hours = recall_hours(
+            connection, side.schema, min(s.start for s in every), max(s.end for s in every), ids
+        )
+    gaps = {
+        code: subtract(group, hours.get(side.live.provider_ids.get(code, -1), []))
+        for code, group in spans.items()
+    }
+    return {code: outside for code, outside in gaps.items() if outside}
+
+
+def _live_problems(
+    sides: AccountSides, loaded: LoadedConfig, placed: dict[str, list[Change]]
+) -> list[Problem]:
     """What the config asks of the live systems that they cannot give: clinics and providers
     the database lacks, what the site cannot take, and names the config writes otherwise
     than the book has them."""
@@ -161,6 +206,7 @@ def _live_problems(sides: AccountSides, loaded: LoadedConfig) -> list[Problem]:
             path: Path_ = (*account, "clinics", clinic, "providers", code)
             found.append((path, message, "missing-in-opus", _E))
         found += _other_names(sides.name, sides.account, side)
+        found += _outside_recall(sides.name, side, placed.get(side.name, []))
         if sides.site is not None:
             found += _cut_to_fit(sides.name, side)
     return [
@@ -202,6 +248,40 @@ def _other_names(
     ]
 
 
+def _outside_recall(
+    name: str, side: DatabaseSide, changes: list[Change]
+) -> list[tuple[Path_, str, str, Severity]]:
+    """Published time outside the provider's working hours with Recall in the book: the sync
+    service offers patients none of it (lint checks the config's own working hours; this,
+    the book's)."""
+    found: list[tuple[Path_, str, str, Severity]] = []
+    for code, gaps in _outside_hours(side, changes).items():
+        if code not in side.scope.providers:
+            continue
+        dates: dict[tuple[int, str], list[date]] = {}
+        for gap in gaps:
+            end = "24:00" if gap.end.date() > gap.start.date() else f"{gap.end:%H:%M}"
+            key = (gap.start.weekday(), f"{gap.start:%H:%M}–{end}")
+            dates.setdefault(key, []).append(gap.start.date())
+        shown = [
+            f"{Weekday(day).label} {hours} ({counted(len(on), 'date')} from {min(on):%Y-%m-%d})"
+            for (day, hours), on in sorted(dates.items())
+        ]
+        more = f" and {len(shown) - 4} more" if len(shown) > 4 else ""
+        clinic = side.scope.providers[code]
+        found.append(
+            (
+                ("accounts", name, "clinics", clinic, "providers", code, "publishing"),
+                f"{', '.join(shown[:4])}{more} lie outside {code}'s working hours with Recall "
+                f"in database '{side.name}': patients are offered none of that time — give "
+                "those hours Recall [R] in Opus, or narrow the rule",
+                "outside-recall-hours",
+                Severity.WARNING,
+            )
+        )
+    return found
+
+
 def _cut_to_fit(name: str, side: DatabaseSide) -> list[tuple[Path_, str, str, Severity]]:
     """Values from the book the site holds only in part: a clinic's city (the vendor's limit)."""
     found: list[tuple[Path_, str, str, Severity]] = []
@@ -222,15 +302,16 @@ def _cut_to_fit(name: str, side: DatabaseSide) -> list[tuple[Path_, str, str, Se
 
 
 def account_plan(sides: AccountSides, loaded: LoadedConfig, options: Options) -> AccountPlan:
-    problems = _live_problems(sides, loaded)
     targets, excludes = options.targets, options.excludes
+    placed: dict[str, list[Change]] = {}  # by database, before any --target
     if options.refresh_only:
         changes = drift_changes(sides, from_opus=options.from_opus)
     else:
         changes = []
         for side in sides.databases.values():
             wanted = [res for res in side.desired if side.live.can_plan(res)]
-            changes += diff(wanted, side.live.resources)
+            placed[side.name] = diff(wanted, side.live.resources)
+            changes += placed[side.name]
         if sides.site is not None:
             changes += diff(sides.site.desired, sides.site.live)
     if targets:
@@ -238,6 +319,7 @@ def account_plan(sides: AccountSides, loaded: LoadedConfig, options: Options) ->
     if excludes:
         changes = [c for c in changes if not matches(c.address, excludes)]
     changes.sort(key=_order)
+    problems = _live_problems(sides, loaded, placed)
     refused = "" if options.force or options.refresh_only else _refusal(changes, sides, loaded)
     return AccountPlan(
         sides.name,

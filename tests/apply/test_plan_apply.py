@@ -247,3 +247,35 @@ def test_a_value_the_site_cuts_is_named_with_its_limit(cli: RunCli, workspace: W
     [cut] = [p for p in plan["accounts"][0]["problems"] if p["code"] == "site-limit"]
     assert cut["severity"] == "warning" and cut["file"].endswith("0003.yaml")
     assert "city 'Grünerløkka' has 11 characters; the site holds at most 10" in cut["message"]
+
+
+def test_publishing_outside_the_books_recall_hours_is_named(
+    cli: RunCli, workspace: Workspace
+) -> None:
+    """The config's working hours may say nothing; the book's decide what is offered. Named
+    for preblocks the plan would place, and for those already placed."""
+    provider_id, code = sql(workspace, "SELECT id, code FROM providers ORDER BY id LIMIT 1")[0]
+
+    def found() -> list[dict[str, object]]:
+        plan = json.loads(cli("plan", workspace.config.parent, "--format", "json").out)
+        return [p for p in plan["accounts"][0]["problems"] if p["code"] == "outside-recall-hours"]
+
+    assert found() == []
+    sql(  # Mondays' afternoons lose their Recall mark
+        workspace,
+        "UPDATE working_hours SET recall = 0 WHERE provider_id = ?"
+        " AND strftime('%w', starts_at) = '1' AND strftime('%H', starts_at) >= '12'",
+        provider_id,
+    )
+    before_apply = found()
+    assert cli("apply", workspace.config.parent, "--auto-approve").code == 0
+    assert sql(workspace, "SELECT count(*) FROM preblocks WHERE managed = 1")[0][0] > 0
+    after_apply = found()
+    assert before_apply == after_apply and len(after_apply) == 1
+    [problem] = after_apply
+    message = str(problem["message"])
+    assert problem["severity"] == "warning" and str(problem["file"]).endswith(".yaml")
+    assert problem["line"]
+    assert f"providers.{code}.publishing:" in message
+    assert re.search(r": mon 1\d:\d\d–1\d:\d\d \(\d+ dates from \d{4}-", message), message
+    assert f"outside {code}'s working hours with Recall in database 'opus'" in message

@@ -14,12 +14,14 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
+from reconciler.domain.spans import Span
 from reconciler.providers.opus.records import columns_of
 from reconciler.providers.opus.schema import OpusSchema
 
 R = TypeVar("R")
 
 LONGEST_APPOINTMENT = timedelta(hours=12)
+MAX_IN = 1000  # ids in one IN list (SQL Server takes at most 2,100 parameters)
 
 
 def select_for(schema: OpusSchema, record: type[Any]) -> sa.Select[Any]:
@@ -55,6 +57,54 @@ def read(
     if managed_only:
         query = query.where(schema.t(record.table).c.managed == sa.true())  # type: ignore[attr-defined]
     return [record(*row) for row in connection.execute(query)]
+
+
+def recall_hours(
+    connection: sa.Connection,
+    schema: OpusSchema,
+    start: datetime,
+    end: datetime,
+    providers: Collection[int] | None = None,
+) -> dict[int, list[Span]]:
+    """Working hours with Recall that overlap [start, end), by provider id (of `providers`,
+    or of all): plain tuples, one query."""
+    t = schema.t("working_hours")
+    query = sa.select(t.c.provider_id, t.c.starts_at, t.c.ends_at).where(
+        t.c.recall == sa.true(), t.c.starts_at < end, t.c.ends_at > start
+    )
+    if providers is not None and len(providers) <= MAX_IN:
+        query = query.where(t.c.provider_id.in_(sorted(providers)))
+    hours: dict[int, list[Span]] = {}
+    for provider_id, starts_at, ends_at in connection.execute(query):
+        hours.setdefault(provider_id, []).append(Span(starts_at, ends_at))
+    return hours
+
+
+def unheld_preblocks(
+    connection: sa.Connection, schema: OpusSchema, since: datetime
+) -> list[tuple[int, datetime, datetime]]:
+    """The reconciler's preblocks ending after `since` that the last working-hours interval
+    with Recall starting at or before them does not hold whole (provider id, start, end):
+    the database does the work, one index seek per preblock, so that what is fine costs
+    one query. A candidate may still be held, by intervals that meet: the caller judges."""
+    p, w = schema.t("preblocks"), schema.t("working_hours")
+    last_end = (
+        sa.select(w.c.ends_at)
+        .where(
+            w.c.provider_id == p.c.provider_id,
+            w.c.starts_at <= p.c.starts_at,
+            w.c.recall == sa.true(),
+        )
+        .order_by(w.c.starts_at.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    query = sa.select(p.c.provider_id, p.c.starts_at, p.c.ends_at).where(
+        p.c.managed == sa.true(),
+        p.c.ends_at > since,
+        sa.func.coalesce(last_end, since) < p.c.ends_at,  # none at all: not held
+    )
+    return [(int(pid), start, end) for pid, start, end in connection.execute(query)]
 
 
 def read_ids(

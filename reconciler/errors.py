@@ -3,7 +3,22 @@
     ReconcilerError              anything the user can act on; the CLI prints it, exit 1
     ├── ConfigError              the config could not be loaded or is invalid (carries Problems)
     ├── UsageError               a command was called wrongly
-    └── DatabaseError            an Opus database could not be reached or refused an operation
+    ├── DatabaseError            an Opus database refused a login or an operation
+    │   └── DatabaseUnavailable  …could not be reached, or lost a statement to a lock or a
+    │                            dropped connection (retryable)
+    ├── CertificateError         the client certificate cannot be used
+    │   └── CertificateRejected  …the booking site refused it
+    ├── SiteError                the booking site refused a request or could not be reached
+    │   ├── SiteUnavailable      no connection, a timeout, a 5xx (retryable)
+    │   ├── AccountKeyRejected   401: the account key
+    │   ├── SiteConflict         409/412: its state moved (read again)
+    │   └── SiteRejected         any other 4xx
+    │       └── SiteRateLimited  429 (retryable, after the site's Retry-After)
+    ├── LockHeld (apply), StalePlan (apply), LeaseHeld (sync)
+
+`retryable` says whether the same call may succeed later unchanged (kopf's temporary versus
+permanent errors); `delay` is the least wait the source asked for, in seconds, if any. The
+site transport's retries and the sync service's back-off both read them.
 
 Every message says what went wrong, where, and what to do. No message ever contains a
 secret or a national identity number: callers pass names and addresses, never values.
@@ -63,6 +78,9 @@ class Problem:
 class ReconcilerError(Exception):
     """The root: a failure the user can act on. `hint` says what to do about it."""
 
+    retryable: bool = False  # the same call may succeed later
+    delay: float | None = None  # the least wait before that, when the source named one
+
     def __init__(self, message: str, hint: str = "") -> None:
         super().__init__(message)
         self.message = message
@@ -90,7 +108,14 @@ class UsageError(ReconcilerError):
 
 
 class DatabaseError(ReconcilerError):
-    """An Opus database could not be reached, refused the login, or failed an operation."""
+    """An Opus database refused the login, or failed an operation."""
+
+
+class DatabaseUnavailable(DatabaseError):
+    """An Opus database could not be reached, or a statement lost to a lock, a deadlock or
+    a dropped connection (its transaction was rolled back): worth trying again."""
+
+    retryable = True
 
 
 class CertificateError(ReconcilerError):
@@ -115,6 +140,8 @@ class SiteError(ReconcilerError):
 class SiteUnavailable(SiteError):
     """No connection, a timeout, or a server error that outlasted the retries."""
 
+    retryable = True
+
 
 class AccountKeyRejected(SiteError):
     """The site refused the account key (401)."""
@@ -131,8 +158,10 @@ class SiteRejected(SiteError):
 
 class SiteRateLimited(SiteRejected):
     """The site refused because a rate limit was reached (429). `retry_after` is the wait the
-    site asked for: seconds, or an HTTP date as sent; None if it named none. Not retried
-    automatically: the message says when to try again."""
+    site asked for: seconds, or an HTTP date as sent; None if it named none. Not retried by
+    the transport: the message says when to try again, and `delay` holds the seconds."""
+
+    retryable = True
 
     def __init__(
         self,
@@ -142,6 +171,8 @@ class SiteRateLimited(SiteRejected):
         status: int | None = 429,
         code: str = "",
         retry_after: int | str | None = None,
+        delay: float | None = None,
     ):
         super().__init__(message, hint, status=status, code=code)
         self.retry_after = retry_after
+        self.delay = delay

@@ -68,6 +68,7 @@ class Outcome:
     rejected: int = 0
     shown: int = 0  # the clinic's appointments the site changed
     error: str = ""
+    wait: float = 0.0  # the least pause the failure asked for (a site's Retry-After)
 
     @property
     def did_something(self) -> bool:
@@ -149,7 +150,7 @@ class Service:
                     if outcome.error:
                         raise ReconcilerError(f"the sync cycle failed: {outcome.error}", "")
                     return
-                if self.wait(self._pause(failures)):
+                if self.wait(max(self._pause(failures), outcome.wait)):
                     return
         finally:
             self._stop()
@@ -253,8 +254,9 @@ class Service:
             self.site.heartbeat(self._site_ids)
         except PERMANENT:
             raise
-        except ReconcilerError as e:
+        except ReconcilerError as e:  # retryable or not, it may pass: the books may change
             outcome.error = str(e)
+            outcome.wait = e.delay or 0.0
             kind = type(e).__name__
             self.health.errors[kind] = self.health.errors.get(kind, 0) + 1
         self._tally(outcome, started, monotonic() - began)

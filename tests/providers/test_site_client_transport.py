@@ -100,7 +100,7 @@ def scripted() -> Iterator[tuple[Script, str]]:
 
 
 def transport(url: str, pauses: list[float], **options: Any) -> SiteTransport:
-    return SiteTransport(url, retry=RetryPolicy(DELAYS), sleep=pauses.append, **options)
+    return SiteTransport(url, retry=RetryPolicy(DELAYS, jitter=0), sleep=pauses.append, **options)
 
 
 def problem(
@@ -254,6 +254,45 @@ def test_429_says_when_to_retry_and_is_not_retried(
     assert "refused the request: too many codes for this patient" in str(error)
     assert when in str(error) and "not retried" in str(error)
     assert len(script.received) == 1 and pauses == []
+
+
+def test_a_retry_waits_at_least_the_sites_retry_after_up_to_a_cap(
+    scripted: tuple[Script, str],
+) -> None:
+    script, url = scripted
+    script.answers = [problem(503, "busy", "busy"), problem(503, "busy", "busy"), (200, {})]
+    script.headers = {"Retry-After": "3"}
+    pauses: list[float] = []
+    with transport(url, pauses) as site:
+        site.request("GET", "/x")
+    assert pauses == [3.0, 3.0]  # longer than the policy's 0.25 and 0.5
+    script.answers = [problem(503, "busy", "busy"), (200, {})]
+    script.headers = {"Retry-After": "3600"}
+    pauses.clear()
+    with transport(url, pauses) as site:
+        site.request("GET", "/x")
+    assert pauses == [30.0]  # never an hour inside one call
+
+
+def test_pauses_are_spread_at_random_within_the_jitter() -> None:
+    policy = RetryPolicy((1.0, 2.0), jitter=0.25)
+    first = {policy.pause(1) for _ in range(200)}
+    assert all(0.75 <= p <= 1.25 for p in first) and len(first) > 100
+    assert all(1.5 <= policy.pause(2) <= 2.5 for _ in range(200))
+    assert RetryPolicy((1.0,), jitter=0).pause(1, asked=0.5) == 1.0
+
+
+def test_a_rate_limit_carries_its_wait_in_seconds(scripted: tuple[Script, str]) -> None:
+    script, url = scripted
+    script.answers = [problem(429, "rate-limited", "slow down")]
+    script.headers = {"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"}  # in the past
+    with transport(url, []) as site, pytest.raises(SiteRateLimited) as limited:
+        site.request("GET", "/x")
+    assert limited.value.retryable and limited.value.delay == 0.0
+    script.headers = {"Retry-After": "120"}
+    with transport(url, []) as site, pytest.raises(SiteRateLimited) as limited:
+        site.request("GET", "/x")
+    assert limited.value.delay == 120.0
 
 
 def test_nothing_listening_is_unreachable_after_retries() -> None:

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 from reconciler.config.model import Database
 from reconciler.domain.secrets import redact
-from reconciler.errors import DatabaseError
+from reconciler.errors import DatabaseError, DatabaseUnavailable
 
 SQL_SERVER_DRIVER: Final = "ODBC Driver 18 for SQL Server"
 FREETDS: Final = "FreeTDS"
@@ -168,15 +168,21 @@ _NO_PERMISSION = re.compile(
 @contextmanager
 def permitted(db: Database, name: str) -> Iterator[None]:
     """The block, with a statement the database login may not run (a write with a login
-    that may only read) turned into a DatabaseError naming the login and what to grant.
-    Other errors pass unchanged."""
+    that may only read) turned into a DatabaseError naming the login and what to grant, and
+    one that lost to a lock, a deadlock or a dropped connection into DatabaseUnavailable
+    (worth trying again). Other errors pass unchanged."""
     try:
         yield
     except sa.exc.DBAPIError as e:
         detail = _detail(e)
-        if not _NO_PERMISSION.search(f"{getattr(e.orig, 'sqlstate', None) or ''} {detail}"):
-            raise
         first = detail.strip().splitlines()[0] if detail.strip() else type(e.orig).__name__
+        if not _NO_PERMISSION.search(f"{getattr(e.orig, 'sqlstate', None) or ''} {detail}"):
+            if isinstance(e, sa.exc.OperationalError) or e.connection_invalidated:
+                raise DatabaseUnavailable(
+                    f"database '{name}': {first} (what was in hand was rolled back)",
+                    "it may be tried again; if it lasts, check the server and who holds locks",
+                ) from None
+            raise
         login = f"'{db.user}'" if db.user else "of the url"
         verb = "read" if (e.statement or "").lstrip().upper().startswith("SELECT") else "write"
         raise DatabaseError(
@@ -255,7 +261,7 @@ def explain(error: sa.exc.DBAPIError, db: Database, name: str) -> DatabaseError:
             ),
         )
     if _UNREACHABLE.search(text):
-        return DatabaseError(
+        return DatabaseUnavailable(
             f"database '{name}': cannot reach {where}",
             f"check {key}.server and port, and that the server accepts TCP connections "
             f"(connect_timeout is {db.connect_timeout} s)",

@@ -3,8 +3,10 @@ turned into errors that say what to do.
 
 - Every write (POST, PUT, PATCH, DELETE) carries an `Idempotency-Key`, the same on each retry,
   so a retried write is recognised instead of done twice.
-- Retried, with the delays of `RetryPolicy`: connection errors and timeouts, and 500, 502,
-  503 and 504 (but not a site in maintenance mode, which is a state, not a hiccup).
+- Retried, with the delays of `RetryPolicy` (each spread at random, so that many clients do
+  not come back at once, and never shorter than a Retry-After the site sent, up to a cap):
+  connection errors and timeouts, and 500, 502, 503 and 504 (but not a site in maintenance
+  mode, which is a state, not a hiccup).
 - Never retried: TLS refusals, which say something about the certificate, and 4xx — a 429
   (rate limited) included: it becomes SiteRateLimited, whose message says when to try again
   (from Retry-After).
@@ -14,12 +16,15 @@ from __future__ import annotations
 
 import json
 import logging
+import random
 import re
 import ssl
 import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -46,10 +51,17 @@ class RetryPolicy:
     """How often and after what pauses (seconds) a failed call is tried again."""
 
     delays: tuple[float, ...] = (0.5, 1.0, 2.0, 4.0)
+    jitter: float = 0.25  # each pause stretched or shrunk by up to this share, at random
+    longest: float = 30.0  # the most a site's Retry-After may make one pause
 
     @property
     def attempts(self) -> int:
         return len(self.delays) + 1
+
+    def pause(self, attempt: int, asked: float | None = None) -> float:
+        """The pause before try `attempt` (from 1), at least what the site `asked` for."""
+        base = self.delays[attempt - 1] * (1 + self.jitter * (2 * random.random() - 1))
+        return max(base, min(asked, self.longest)) if asked else base
 
 
 NO_RETRY = RetryPolicy(delays=())
@@ -154,7 +166,7 @@ class SiteTransport:
         last: SiteError | CertificateRejected | None = None
         for attempt in range(self.retry.attempts):
             if attempt:
-                self._sleep(self.retry.delays[attempt - 1])
+                self._sleep(self.retry.pause(attempt, last.delay if last else None))
             try:
                 response = self._client.request(
                     method, path, content=content, params=params, headers=sent_headers
@@ -250,12 +262,14 @@ def failure(response: httpx.Response, host: str) -> SiteError | CertificateRejec
     if status in (409, 412):
         return SiteConflict(message, hint or "read again and retry", status=status, code=code)
     if status >= 500:
-        return SiteUnavailable(
+        unavailable = SiteUnavailable(
             f"the booking site at {host} failed: {detail}",
             hint or "try again later",
             status=status,
             code=code,
         )
+        unavailable.delay = retry_after_seconds(response)
+        return unavailable
     return SiteRejected(message, hint, status=status, code=code)
 
 
@@ -278,7 +292,22 @@ def _rate_limited(response: httpx.Response, message: str, hint: str, code: str) 
         status=429,
         code=code,
         retry_after=retry_after,
+        delay=retry_after_seconds(response),
     )
+
+
+def retry_after_seconds(response: httpx.Response) -> float | None:
+    """The site's Retry-After in seconds from now (either form), or None without one."""
+    header = (response.headers.get("retry-after") or "").strip()
+    if header.isdigit():
+        return float(header)
+    try:
+        when = parsedate_to_datetime(header)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        return None
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 def _wait(seconds: int) -> str:

@@ -10,7 +10,7 @@ from opus_support import SERVER_SETTINGS, database_settings
 
 from reconciler.config.model import Database
 from reconciler.domain.secrets import Secret
-from reconciler.errors import DatabaseError
+from reconciler.errors import DatabaseError, DatabaseUnavailable
 from reconciler.providers.opus.connection import check, create_engine, database_url
 
 PASSWORD = "S3cret;pw}"  # braces and semicolons must be escaped for ODBC
@@ -111,6 +111,34 @@ def test_an_unreachable_server(backend: str) -> None:
     with pytest.raises(DatabaseError) as info:
         check_once(db)
     assert str(info.value).startswith("database 'main': cannot reach 127.0.0.1 — check")
+    assert info.value.retryable
+
+
+def test_a_statement_that_loses_to_a_lock_may_be_tried_again(tmp_path: Path) -> None:
+    """Staff's program holds the book's write lock longer than the wait: the work in hand is
+    rolled back and the error says it may pass (the sync service backs off and retries)."""
+    import sqlite3  # noqa: PLC0415
+
+    import sqlalchemy as sa  # noqa: PLC0415
+
+    from reconciler.providers.opus.connection import connected  # noqa: PLC0415
+
+    path = tmp_path / "book.db"
+    with sqlite3.connect(path) as c:
+        c.execute("CREATE TABLE t (x INTEGER)")
+    db = settings(url=f"sqlite:///{path}").model_copy(update={"connect_timeout": 1})
+    engine = create_engine(db, "main")
+    staff = sqlite3.connect(path, isolation_level=None)
+    staff.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(DatabaseUnavailable) as info, connected(engine, db, "main") as c:
+            c.execute(sa.text("INSERT INTO t VALUES (1)"))
+    finally:
+        staff.execute("ROLLBACK")
+        staff.close()
+        engine.dispose()
+    assert info.value.retryable
+    assert str(info.value).startswith("database 'main': database is locked (what was in hand")
 
 
 def test_a_missing_sqlite_file_is_not_created(tmp_path: Path) -> None:

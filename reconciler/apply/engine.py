@@ -25,15 +25,10 @@ from reconciler.domain.resources import Action, Change, Resource
 from reconciler.domain.secrets import redact
 from reconciler.domain.words import count
 from reconciler.errors import ReconcilerError
+from reconciler.plan.database_side import DatabaseSide
 from reconciler.plan.fingerprints import config_fingerprint
 from reconciler.plan.model import AccountPlan, Plan
-from reconciler.plan.planner import (
-    AccountSides,
-    DatabaseSide,
-    Options,
-    account_plan,
-    read_account,
-)
+from reconciler.plan.planner import AccountSides, Options, account_plan, read_account
 from reconciler.plan.staleness import account_difference, plan_difference
 from reconciler.providers.opus import bookkeeping as books
 from reconciler.providers.opus import queries

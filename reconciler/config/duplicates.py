@@ -12,17 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from reconciler.config.diagnostics import format_path
+from reconciler.config.loaded import LoadedConfig
 from reconciler.config.loader import Path_
 from reconciler.config.model import Account, Opus
 from reconciler.config.model.opus import ListLinks
 from reconciler.domain.opus_limits import opus_key
 from reconciler.errors import Mark, Problem
-
-if TYPE_CHECKING:
-    from reconciler.config.validation import LoadedConfig
 
 NOTE = "Opus compares names without regard to case or trailing spaces"
 WHY = "which compares names without regard to case or trailing spaces"

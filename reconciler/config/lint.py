@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from reconciler.config.diagnostics import format_path
+from reconciler.config.loaded import LoadedConfig
 from reconciler.config.loader import Path_
 from reconciler.config.model import (
     Account,
@@ -27,9 +27,6 @@ from reconciler.config.public_texts import public_texts
 from reconciler.domain import national_id, phone
 from reconciler.domain.times import TimeWindow, Weekday, uncovered
 from reconciler.errors import Problem, Severity
-
-if TYPE_CHECKING:
-    from reconciler.config.validation import LoadedConfig
 
 Finding = tuple[Path_, str]
 Check = Callable[[Path_, Account], Iterator[Finding]]

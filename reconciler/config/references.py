@@ -6,16 +6,13 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Iterator, Mapping
-from typing import TYPE_CHECKING
 
 from reconciler.config.diagnostics import format_path
 from reconciler.config.lint import RULES
+from reconciler.config.loaded import LoadedConfig
 from reconciler.config.loader import Path_
 from reconciler.config.model import Account, Database, PublishingRule
 from reconciler.errors import Problem
-
-if TYPE_CHECKING:
-    from reconciler.config.validation import LoadedConfig
 
 
 def reference_problems(loaded: LoadedConfig) -> list[Problem]:

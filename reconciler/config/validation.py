@@ -4,8 +4,6 @@ Every problem is collected and reported together, each at its file:line:col."""
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Final
 
 from pydantic import BaseModel, ValidationError
@@ -13,18 +11,11 @@ from pydantic import BaseModel, ValidationError
 from reconciler.config.diagnostics import problems_from
 from reconciler.config.duplicates import duplicate_problems
 from reconciler.config.files import FileAccess, FileProblem
-from reconciler.config.loader import (
-    Path_,
-    Tree,
-    find_root_file,
-    load_tree,
-    locate,
-    mark_of,
-    to_data,
-)
+from reconciler.config.loaded import LoadedConfig
+from reconciler.config.loader import find_root_file, load_tree, to_data
 from reconciler.config.model import Account, Clinic, Config, Database, Provider
 from reconciler.config.references import reference_problems
-from reconciler.config.yaml12 import Node, paused_gc
+from reconciler.config.yaml12 import paused_gc
 from reconciler.errors import ConfigError, Mark, Problem, ReconcilerError
 
 LEVEL_MODELS: Final[dict[str, type[BaseModel]]] = {
@@ -33,32 +24,6 @@ LEVEL_MODELS: Final[dict[str, type[BaseModel]]] = {
     "clinic": Clinic,
     "provider": Provider,
 }
-
-
-@dataclass(frozen=True)
-class LoadedConfig:
-    """A valid config, and where each of its values was written."""
-
-    config: Config
-    tree: Tree
-    root_dir: Path  # the directory holding reconciler.yaml, absolute
-
-    @property
-    def root(self) -> Node:
-        return self.tree.root
-
-    @property
-    def files(self) -> list[str]:
-        return self.tree.files
-
-    def mark_of(self, path: Path_) -> Mark | None:
-        """Where the value at `path` was set, or the nearest enclosing place."""
-        return mark_of(self.tree.root, path)
-
-    def source_of(self, path: Path_) -> Mark | None:
-        """Where the value at `path` was written; None when it is the model's default."""
-        node, _, walked = locate(self.tree.root, path)
-        return node.mark if node is not None and walked == path else None
 
 
 def load_config(path: str | os.PathLike[str], *, resolve_secrets: bool = True) -> LoadedConfig:

@@ -5,52 +5,35 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-
-import sqlalchemy as sa
 
 from reconciler.config import LoadedConfig, load_config
 from reconciler.config.diagnostics import format_path
 from reconciler.config.include_paths import display_path
 from reconciler.config.loader import Path_
-from reconciler.config.model import Account, Database
+from reconciler.config.model import Account
 from reconciler.config.yaml12 import paused_gc
 from reconciler.domain.clock import clinic_today
 from reconciler.domain.resources import Action, Change, Resource
 from reconciler.domain.spans import Span, subtract
 from reconciler.domain.times import Weekday
 from reconciler.domain.words import count as counted
-from reconciler.errors import Mark, Problem, ReconcilerError, Severity, UsageError
+from reconciler.errors import Problem, ReconcilerError, Severity, UsageError
+from reconciler.plan.database_side import DatabaseSide
 from reconciler.plan.diff import closest, diff, matches, unmatched
 from reconciler.plan.fingerprints import config_fingerprint, live_fingerprint
 from reconciler.plan.model import AccountPlan, Plan
 from reconciler.plan.site_side import SiteSide, read_site
-from reconciler.providers.opus import OpusSchema, create_bookkeeping, schema_for
 from reconciler.providers.opus import bookkeeping as books
+from reconciler.providers.opus import create_bookkeeping, schema_for
 from reconciler.providers.opus.connection import connected, create_engine
 from reconciler.providers.opus.queries import recall_hours, unheld_preblocks
-from reconciler.providers.opus.resources import KINDS, Live, Scope, desired, live, scope_of, stamp
+from reconciler.providers.opus.resources import KINDS, desired, live, scope_of, stamp
 from reconciler.providers.site.resources import CITY_MAX, FROM_OPUS
 from reconciler.providers.site.resources import KINDS as SITE_KINDS
-
-SourceOf = Callable[[Path_], Mark | None]
-
-
-@dataclass
-class DatabaseSide:
-    """One Opus database of an account, as read for this plan."""
-
-    name: str
-    db: Database
-    engine: sa.Engine
-    schema: OpusSchema
-    scope: Scope
-    live: Live
-    desired: list[Resource]
-    unheld: list[tuple[int, datetime, datetime]] = field(default_factory=list)  # see queries
 
 
 @dataclass

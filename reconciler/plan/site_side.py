@@ -4,11 +4,11 @@ and what the config (with the Opus rows it names) wants it to hold."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from reconciler.config.loader import Path_
 from reconciler.config.model import Account
 from reconciler.domain.resources import Resource
+from reconciler.plan.database_side import DatabaseSide, SourceOf
 from reconciler.providers.site import backend_client
 from reconciler.providers.site.backend import BackendClient
 from reconciler.providers.site.models import MasterData
@@ -20,9 +20,6 @@ from reconciler.providers.site.resources import (
     live,
     problems,
 )
-
-if TYPE_CHECKING:
-    from reconciler.plan.planner import DatabaseSide, SourceOf
 
 
 @dataclass

@@ -1,0 +1,41 @@
+"""A loaded config: the valid model, and the tree of where each of its values was written.
+
+Its own module, so that what checks a config (lint, references, duplicates) can name it
+without importing what loads one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from reconciler.config.loader import Path_, Tree, locate, mark_of
+from reconciler.config.model import Config
+from reconciler.config.yaml12 import Node
+from reconciler.errors import Mark
+
+
+@dataclass(frozen=True)
+class LoadedConfig:
+    """A valid config, and where each of its values was written."""
+
+    config: Config
+    tree: Tree
+    root_dir: Path  # the directory holding reconciler.yaml, absolute
+
+    @property
+    def root(self) -> Node:
+        return self.tree.root
+
+    @property
+    def files(self) -> list[str]:
+        return self.tree.files
+
+    def mark_of(self, path: Path_) -> Mark | None:
+        """Where the value at `path` was set, or the nearest enclosing place."""
+        return mark_of(self.tree.root, path)
+
+    def source_of(self, path: Path_) -> Mark | None:
+        """Where the value at `path` was written; None when it is the model's default."""
+        node, _, walked = locate(self.tree.root, path)
+        return node.mark if node is not None and walked == path else None

@@ -80,6 +80,14 @@ def open_challenge(
     return answer
 
 
+def challenge_row(db: sqlite3.Connection, account_id: str, challenge_id: str) -> sqlite3.Row | None:
+    """The challenge `challenge_id` of the account, if there is one."""
+    row: sqlite3.Row | None = db.execute(
+        "SELECT * FROM challenges WHERE id = ? AND account_id = ?", (challenge_id, account_id)
+    ).fetchone()
+    return row
+
+
 @dataclass(frozen=True)
 class Verdict:
     """The outcome of a code: `challenge` when it matched, else `problem` to answer with
@@ -96,9 +104,7 @@ def check_code(
     with too many wrong codes lately (over all their challenges, before this code is looked
     at). A wrong code counts against the challenge and the patient."""
     db, now = meters.db, meters.store.now()
-    row = db.execute(
-        "SELECT * FROM challenges WHERE id = ? AND account_id = ?", (challenge_id, account_id)
-    ).fetchone()
+    row = challenge_row(db, account_id, challenge_id)
     if row is None:
         raise Problem(404, "not-found", "no such confirmation", "start the action again")
     if row["state"] != "open":

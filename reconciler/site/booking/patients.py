@@ -86,6 +86,26 @@ def _invalid(errors: list[dict[str, str]]) -> Problem:
     )
 
 
+def form_fields(settings: SiteSettings) -> dict[str, tuple[bool, bool]]:
+    """The booking form's patient fields besides the national id, in form order: whether the
+    form asks for each, and whether it is required."""
+    flexibility = settings.FlexibilitySettings
+    form = flexibility.RegistrationSettings
+    by_code = not flexibility.SkipConfirmation
+    need_mobile = form.MobilePhoneNumberEnabled or by_code
+    need_email = form.EmailEnabled or (by_code and flexibility.UseCodeChallange)
+    return {
+        "FirstName": (True, True),
+        "LastName": (True, True),
+        "Adress1": (form.Address1Enabled, form.Address1Enabled),
+        "Adress2": (form.Address2Enabled, False),
+        "PostalCode": (form.PostalCodeEnabled, form.PostalCodeEnabled),
+        "HomePhoneNumber": (form.PhoneNumberEnabled, False),
+        "MobilePhoneNumber": (need_mobile, need_mobile),
+        "Email": (need_email, need_email),
+    }
+
+
 def validate(dto: PatientDTO, settings: SiteSettings, culture: str, field: str) -> Patient:
     flexibility = settings.FlexibilitySettings
     form = flexibility.RegistrationSettings
@@ -105,17 +125,11 @@ def validate(dto: PatientDTO, settings: SiteSettings, culture: str, field: str) 
         elif required and (value is None or not value.strip()):
             errors.append({"field": f"{field}.{name}", "message": f"{name} is required"})
 
-    by_code = not flexibility.SkipConfirmation
-    need("FirstName", dto.FirstName, True, True)
-    need("LastName", dto.LastName, True, True)
-    need("Adress1", dto.Adress1, form.Address1Enabled, form.Address1Enabled)
-    need("Adress2", dto.Adress2, False, form.Address2Enabled)
-    need("PostalCode", dto.PostalCode, form.PostalCodeEnabled, form.PostalCodeEnabled)
-    need("HomePhoneNumber", dto.HomePhoneNumber, False, form.PhoneNumberEnabled)
-    need_mobile = form.MobilePhoneNumberEnabled or by_code
-    need("MobilePhoneNumber", dto.MobilePhoneNumber, need_mobile, need_mobile)
-    need_email = form.EmailEnabled or (by_code and flexibility.UseCodeChallange)
-    need("Email", dto.Email, need_email, need_email)
+    fields = form_fields(settings)
+    for name, (asked, required) in fields.items():
+        need(name, getattr(dto, name), required, asked)
+    need_mobile = fields["MobilePhoneNumber"][0]
+    need_email = fields["Email"][0]
 
     mobile = _contact_problems(
         dto,

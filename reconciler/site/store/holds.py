@@ -30,6 +30,7 @@ from reconciler.site.booking.catalog import Catalog, treatment_minutes
 from reconciler.site.booking.settings import SiteSettings
 from reconciler.site.booking.times import to_text
 from reconciler.site.store import keys
+from reconciler.site.store.database import Store
 
 RESERVATION_TTL = timedelta(minutes=10)
 ACTIVE = "(status = 'confirmed' OR (status IN ('reserved', 'pending') AND expires_at > ?))"
@@ -236,6 +237,19 @@ def hold(db: sqlite3.Connection, account_id: str, hold_id: int) -> sqlite3.Row |
         "SELECT * FROM holds WHERE account_id = ? AND id = ?", (account_id, hold_id)
     ).fetchone()
     return row
+
+
+def confirmed_bookings(
+    store: Store, account_id: str, patient_key: str, past: bool = False
+) -> list[sqlite3.Row]:
+    """The patient's confirmed bookings in time order: from now on, or all with `past`."""
+    with store.read() as db:
+        rows: list[sqlite3.Row] = db.execute(
+            "SELECT * FROM holds WHERE account_id = ? AND patient_key = ? AND status = 'confirmed'"
+            " AND (? OR end_at > ?) ORDER BY start_at",
+            (account_id, patient_key, past, store.now_text()),
+        ).fetchall()
+    return rows
 
 
 def is_active(row: sqlite3.Row, now: datetime) -> bool:

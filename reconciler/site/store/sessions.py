@@ -40,12 +40,8 @@ def session_patient(request: Request, store: Store, account_id: str) -> str | No
         raise Problem(
             401, "session-invalid", "Authorization must be Bearer <session token>", "log in again"
         )
-    with store.read() as db:
-        row = db.execute(
-            "SELECT patient_key, expires_at FROM sessions WHERE token_hash = ? AND account_id = ?",
-            (keys.token_hash(token.strip()), account_id),
-        ).fetchone()
-    if row is None or row["expires_at"] <= store.now_text():
+    key = session_key(store, account_id, token.strip())
+    if key is None:
         raise Problem(
             401,
             "session-expired",
@@ -53,5 +49,17 @@ def session_patient(request: Request, store: Store, account_id: str) -> str | No
             "log in again: POST /api/public/v1/auth/patient/login",
             headers={"WWW-Authenticate": "Bearer"},
         )
+    return key
+
+
+def session_key(store: Store, account_id: str, token: str) -> str | None:
+    """The patient key of a live session token; None for an unknown or lapsed one."""
+    with store.read() as db:
+        row = db.execute(
+            "SELECT patient_key, expires_at FROM sessions WHERE token_hash = ? AND account_id = ?",
+            (keys.token_hash(token), account_id),
+        ).fetchone()
+    if row is None or row["expires_at"] <= store.now_text():
+        return None
     key: str = row["patient_key"]
     return key

@@ -38,7 +38,13 @@ from reconciler.site.booking.patients import Patient, public_patient, validate
 from reconciler.site.booking.settings import INFO_REQUIRES_LOGIN
 from reconciler.site.booking.times import to_text
 from reconciler.site.store.database import Store
-from reconciler.site.store.holds import Slot, claim, held_reservation, resolve
+from reconciler.site.store.holds import (
+    Slot,
+    claim,
+    confirmed_bookings,
+    held_reservation,
+    resolve,
+)
 from reconciler.site.store.sessions import session_patient
 
 
@@ -59,11 +65,11 @@ async def post_booking(request: Request) -> Response:
     require_enabled(account.settings.FlexibilitySettings.NewBookingEnabled, "booking online")
     store = context(request).store
     logged_in = await run(session_patient, request, store, account.id)
-    _check_login_rule(account, logged_in)
+    check_login_rule(account, logged_in)
     body = await body_as(request, BookingDTO)
     query = Query(request, "reservationId", "notifyPatient", "activatePatient")
     query.boolean("activatePatient", False)
-    new = _checked(
+    new = check_booking(
         store,
         account,
         body,
@@ -73,11 +79,12 @@ async def post_booking(request: Request) -> Response:
     )
     who = caller(request)
     return await idempotent(
-        request, store, account.id, lambda: run(_book, store, account, new, who)
+        request, store, account.id, lambda: run(_booked, store, account, new, who)
     )
 
 
-def _check_login_rule(account: Account, logged_in: str | None) -> None:
+def check_login_rule(account: Account, logged_in: str | None) -> None:
+    """401 when the site books only logged-in patients and this one is not."""
     if account.settings.FlexibilitySettings.NewBookingRequireLogin and logged_in is None:
         text = account.settings.MediaSettings.TextContainer.get(INFO_REQUIRES_LOGIN)
         raise Problem(
@@ -88,7 +95,7 @@ def _check_login_rule(account: Account, logged_in: str | None) -> None:
         )
 
 
-def _checked(
+def check_booking(
     store: Store,
     account: Account,
     body: BookingDTO,
@@ -97,6 +104,7 @@ def _checked(
     reservation: tuple[int | None, str | None],
     notify: bool,
 ) -> NewBooking:
+    """The booking request checked against the site's form and the login session."""
     flexibility = account.settings.FlexibilitySettings
     patient = validate(body.Patient, account.settings, account.culture, "body.Patient")
     patient_key = store.patient_key(patient.digits)
@@ -119,7 +127,14 @@ def _checked(
     return NewBooking(body, patient, patient_key, *reservation, details)
 
 
-def _book(store: Store, account: Account, new: NewBooking, who: Caller) -> Response:
+def _booked(store: Store, account: Account, new: NewBooking, who: Caller) -> Response:
+    outcome = book(store, account, new, who)
+    return respond(outcome, 202 if isinstance(outcome, dict) else 200)
+
+
+def book(store: Store, account: Account, new: NewBooking, who: Caller) -> int | dict[str, Any]:
+    """Hold the time for the booking: its id when it counts at once (skip confirmation), else
+    the challenge whose code confirms it (the code is sent)."""
     now = store.now()
     flexibility = account.settings.FlexibilitySettings
     skip = flexibility.SkipConfirmation
@@ -144,7 +159,7 @@ def _book(store: Store, account: Account, new: NewBooking, who: Caller) -> Respo
             meters.allow_send(who, account.id, patient_key=new.patient_key, named=recipients)
         if skip:
             finish_booking(db, store, account, hold_id)
-            return respond(hold_id)
+            return hold_id
         challenge = open_challenge(
             db,
             store,
@@ -155,7 +170,7 @@ def _book(store: Store, account: Account, new: NewBooking, who: Caller) -> Respo
             mobile=new.patient.mobile,
             email=new.patient.email if flexibility.UseCodeChallange else None,
         )
-    return respond(challenge, 202)
+    return challenge
 
 
 def _recipients(account: Account, new: NewBooking) -> tuple[str | None, ...]:
@@ -239,19 +254,15 @@ async def patient_bookings(request: Request) -> Response:
     logged_in = await run(session_patient, request, store, account.id)
     if logged_in is None:
         raise Problem(401, "login-required", "log in to see your bookings", "log in by SMS code")
-    return respond(await run(_bookings_of, store, account, logged_in, past))
+    return respond(await run(bookings_of, store, account, logged_in, past))
 
 
-def _bookings_of(
+def bookings_of(
     store: Store, account: Account, patient_key: str, past: bool
 ) -> list[dict[str, Any]]:
-    with store.read() as db:
-        rows = db.execute(
-            "SELECT * FROM holds WHERE account_id = ? AND patient_key = ? AND status = 'confirmed'"
-            " AND (? OR end_at > ?) ORDER BY start_at",
-            (account.id, patient_key, past, store.now_text()),
-        ).fetchall()
-    return [_public_booking(r) for r in rows]
+    """The patient's confirmed bookings (from now on, or all with `past`), as the API shows
+    them."""
+    return [_public_booking(r) for r in confirmed_bookings(store, account.id, patient_key, past)]
 
 
 def _public_booking(row: sqlite3.Row) -> dict[str, Any]:

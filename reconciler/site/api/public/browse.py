@@ -7,9 +7,7 @@ Searching across all clinics or all providers is possible only when the site off
 
 from __future__ import annotations
 
-import json
 import sqlite3
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -23,16 +21,8 @@ from reconciler.site.api.accounts import Account, context, open_site
 from reconciler.site.api.http import Query, respond, run
 from reconciler.site.api.problems import Problem, from_validation_error, invalid
 from reconciler.site.api.public.models import TimeSlotDTO
-from reconciler.site.booking.availability import allows, free_ranges, offered
-from reconciler.site.booking.catalog import (
-    Catalog,
-    clinic_dto,
-    clinician_dto,
-    public_clinic_id,
-    treatment_dto,
-    treatment_minutes,
-)
-from reconciler.site.booking.times import to_text
+from reconciler.site.booking.catalog import Catalog, clinic_dto, clinician_dto, treatment_dto
+from reconciler.site.booking.free_times import SlotQuery, find_slots
 from reconciler.site.store.holds import busy, hold, published_batch, resolve
 from reconciler.site.store.sessions import session_patient
 
@@ -157,29 +147,35 @@ def _window(query: Query, now: datetime) -> Span:
     return Span(start, end)
 
 
-def _targets(
-    catalog: Catalog, account: Account, query: Query
-) -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
-    """(database, clinic, clinician) to search, honouring the 'all …' options."""
+def _search(
+    request: Request, account: Account, query: Query, moving: sqlite3.Row | None
+) -> list[dict[str, Any]]:
+    """The API's search: the query read into a SlotQuery, refused where it needs an 'all …'
+    option the site does not offer."""
+    store = context(request).store
+    window = _window(query, store.now())
+    treatment_id: int = (
+        moving["treatment_id"]
+        if moving is not None
+        else query.integer("request.treatmentID", required=True, low=1) or 0
+    )
+    length = query.integer("request.timeslotLength", low=1)
     flexibility = account.settings.FlexibilitySettings
     clinic_id = query.text("request.clinicID")
     clinician_id = query.integer("request.clinicianID", low=1)
-    group = query.text("request.groupName")
     if clinic_id is None and not flexibility.AnyClinicOption:
         raise _choose("request.clinicID", "a clinic", "all clinics")
     if clinician_id is None and not flexibility.AnyClinicianOption:
         raise _choose("request.clinicianID", "a provider", "all providers")
-    clinics = catalog.sorted_clinics()
-    if clinic_id is not None:
-        database_id, clinic = catalog.clinic(clinic_id, "request.clinicID")
-        clinics = [((database_id, clinic["ID"]), clinic)]
-    return [
-        (database_id, clinic, clinician)
-        for (database_id, _), clinic in clinics
-        if group is None or clinic.get("Group") == group
-        for clinician in catalog.clinicians_of(database_id, clinic["ID"])
-        if clinician_id is None or clinician["ID"] == clinician_id
-    ]
+    search = SlotQuery(
+        treatment_id=treatment_id,
+        window=window,
+        clinic_id=clinic_id,
+        clinician_id=clinician_id,
+        group=query.text("request.groupName"),
+        length=length,
+    )
+    return find_slots(store, account, search, moving)
 
 
 def _choose(field: str, what: str, option: str) -> Problem:
@@ -187,115 +183,6 @@ def _choose(field: str, what: str, option: str) -> Problem:
         [{"field": f"query.{field}", "message": f"choose {what}: this site has no '{option}'"}],
         "the query",
     )
-
-
-@dataclass(frozen=True)
-class _Search:
-    """One search for free slots, inside a read transaction."""
-
-    db: sqlite3.Connection
-    account: Account
-    window: Span
-    now: datetime
-    treatment_id: int
-    exclude: tuple[int, ...]
-
-    def slots(
-        self, database_id: str, clinic: dict[str, Any], clinician: dict[str, Any], minutes: int
-    ) -> dict[tuple[str, int, datetime], dict[str, Any]]:
-        """The clinician's slots at the clinic, by (database, clinician, start)."""
-        taken = busy(
-            self.db,
-            self.account.id,
-            database_id,
-            clinician["ID"],
-            window=self.window,
-            now=self.now,
-            exclude=self.exclude,
-        )
-        found: dict[tuple[str, int, datetime], dict[str, Any]] = {}
-        rows = _batches(
-            self.db,
-            self.account.id,
-            database_id,
-            clinic_id=clinic["ID"],
-            clinician_id=clinician["ID"],
-            window=self.window,
-        )
-        for row in rows:
-            batch = json.loads(row["data"])
-            if not allows(batch, self.treatment_id):
-                continue
-            for slot in offered(
-                free_ranges(batch),
-                taken,
-                timedelta(minutes=minutes),
-                self.window,
-                now=self.now,
-                weekends=self.account.settings.FlexibilitySettings.WeekendBookingEnabled,
-            ):
-                found.setdefault(
-                    (database_id, clinician["ID"], slot.start),
-                    {
-                        "ID": row["id"],
-                        "Start": to_text(slot.start),
-                        "End": to_text(slot.end),
-                        "ClinicID": public_clinic_id(clinic["ID"], database_id),
-                        "ClinicianID": clinician["ID"],
-                        "TreatmentID": self.treatment_id,
-                    },
-                )
-        return found
-
-
-def _search(
-    request: Request, account: Account, query: Query, moving: sqlite3.Row | None
-) -> list[dict[str, Any]]:
-    store = context(request).store
-    now = store.now()
-    window = _window(query, now)
-    treatment_id: int = (
-        moving["treatment_id"]
-        if moving is not None
-        else query.integer("request.treatmentID", required=True, low=1) or 0
-    )
-    length = query.integer("request.timeslotLength", low=1)
-    exclude = (moving["id"],) if moving is not None else ()
-    slots: dict[tuple[str, int, datetime], dict[str, Any]] = {}
-    with store.read() as db:
-        catalog = Catalog.load(db, account.id)
-        search = _Search(db, account, window, now, treatment_id, exclude)
-        for database_id, clinic, clinician in _targets(catalog, account, query):
-            treatment = catalog.treatments.get((database_id, treatment_id))
-            if treatment is None or (moving is None and not treatment.get("CreateInWeb", True)):
-                continue
-            minutes = length or treatment_minutes(treatment)
-            for key, slot in search.slots(database_id, clinic, clinician, minutes).items():
-                slots.setdefault(key, slot)
-    return sorted(slots.values(), key=lambda s: (s["Start"], s["ClinicID"], s["ClinicianID"]))
-
-
-def _batches(
-    db: sqlite3.Connection,
-    account_id: str,
-    database_id: str,
-    *,
-    clinic_id: int,
-    clinician_id: int,
-    window: Span,
-) -> list[sqlite3.Row]:
-    return db.execute(
-        "SELECT id, data FROM batches WHERE account_id = ? AND database_id = ? AND clinic_id = ?"
-        " AND clinician_id = ? AND start_at < ? AND end_at > ? ORDER BY start_at",
-        (
-            account_id,
-            database_id,
-            clinic_id,
-            clinician_id,
-            to_text(window.end),
-            to_text(window.start),
-        ),
-    ).fetchall()
 
 
 async def schedule_times(request: Request) -> Response:

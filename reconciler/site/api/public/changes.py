@@ -23,6 +23,7 @@ import json
 import sqlite3
 from dataclasses import dataclass
 from functools import partial
+from typing import Any
 
 from pydantic import ValidationError
 from starlette.requests import Request
@@ -97,7 +98,7 @@ def _code_for(
     booking: sqlite3.Row | None,
     hold_id: int,
     requester: Requester,
-) -> Response:
+) -> dict[str, Any]:
     """202 with a challenge. The code goes to the phone (and e-mail) the booking was made
     with, unless one is at its rate limit; without a matching `booking` nothing is sent. The
     answer looks the same either way, and counts against the limits the same."""
@@ -121,7 +122,7 @@ def _code_for(
         announce=_channels(account),
         decoy=booking is None,
     )
-    return respond(challenge, 202)
+    return challenge
 
 
 def _count_at_once(meters: Meters, account: Account, row: sqlite3.Row, who: Requester) -> None:
@@ -165,10 +166,23 @@ async def patch_booking(request: Request) -> Response:
         )
     )
     move = Move(body, requester, notify)
-    return await idempotent(request, store, account.id, lambda: run(_move, store, account, move))
+    return await idempotent(request, store, account.id, lambda: run(_moved, store, account, move))
 
 
-def _move(store: Store, account: Account, move: Move) -> Response:
+def _moved(store: Store, account: Account, move: Move) -> Response:
+    return _answer(move_booking(store, account, move))
+
+
+def _answer(outcome: int | dict[str, Any]) -> Response:
+    """202 with the challenge, or 200 when the change was made at once."""
+    if isinstance(outcome, dict) and "ChallengeId" in outcome:
+        return respond(outcome, 202)
+    return respond(outcome)
+
+
+def move_booking(store: Store, account: Account, move: Move) -> int | dict[str, Any]:
+    """Hold the new time: the new booking's id when the move is made at once (a logged-in
+    patient, skip confirmation), else the challenge whose code confirms it."""
     now = store.now()
     who = move.who
     with store.write() as db:
@@ -203,7 +217,7 @@ def _move(store: Store, account: Account, move: Move) -> Response:
             if move.notify:
                 _count_at_once(meters, account, original, who)
             finish_move(db, store, account, hold_id)
-            return respond(hold_id)
+            return hold_id
         return _code_for(meters, account, "move", booking=original, hold_id=hold_id, requester=who)
 
 
@@ -239,7 +253,7 @@ async def delete_booking(request: Request) -> Response:
     )
     cancel = Cancel(body, requester)
     return await idempotent(
-        request, store, account.id, lambda: run(_cancel, store, account, cancel)
+        request, store, account.id, lambda: run(_cancelled, store, account, cancel)
     )
 
 
@@ -276,7 +290,13 @@ async def _cancel_request(request: Request) -> CancelBooking:
         raise from_validation_error(e, "query") from None
 
 
-def _cancel(store: Store, account: Account, cancel: Cancel) -> Response:
+def _cancelled(store: Store, account: Account, cancel: Cancel) -> Response:
+    return _answer(cancel_booking(store, account, cancel))
+
+
+def cancel_booking(store: Store, account: Account, cancel: Cancel) -> dict[str, Any]:
+    """Cancel at once ({}: a logged-in patient, skip confirmation), or the challenge whose
+    code confirms it."""
     body, who = cancel.body, cancel.who
     with store.write() as db:
         meters = Meters(db, store, who.caller.limits)
@@ -290,7 +310,7 @@ def _cancel(store: Store, account: Account, cancel: Cancel) -> Response:
                 if notify:
                     _count_at_once(meters, account, row, who)
                 finish_cancel(db, store, account, body.BookingID, notify_patient=notify)
-                return respond({})
+                return {}
         return _code_for(
             meters, account, "cancel", booking=row, hold_id=body.BookingID, requester=who
         )

@@ -43,11 +43,21 @@ async def confirm(request: Request) -> Response:
         request,
         store,
         account.id,
-        lambda: run(_confirm, store, account, challenge_id, body.Code, who),
+        lambda: run(_confirmed, store, account, challenge_id, body.Code, who),
     )
 
 
-def _confirm(store: Store, account: Account, challenge_id: str, code: str, who: Caller) -> Response:
+def _confirmed(
+    store: Store, account: Account, challenge_id: str, code: str, who: Caller
+) -> Response:
+    return respond(confirm_code(store, account, challenge_id, code, who))
+
+
+def confirm_code(
+    store: Store, account: Account, challenge_id: str, code: str, who: Caller
+) -> dict[str, Any]:
+    """Confirm the challenge with its code: what happened (the action, its status, and the
+    booking's id or the login session), or the Problem why not."""
     now = store.now()
     with store.write() as db:
         meters = Meters(db, store, who.limits)
@@ -61,7 +71,8 @@ def _confirm(store: Store, account: Account, challenge_id: str, code: str, who: 
                 problem = refused
     if problem is not None:
         raise problem
-    return respond(result)
+    assert result is not None  # no problem: the challenge was finished
+    return result
 
 
 def _finish(
@@ -95,10 +106,12 @@ async def login(request: Request) -> Response:
         account.culture,
     )
     store = context(request).store
-    return await run(_login, store, account, store.patient_key(digits), caller(request))
+    challenge = await run(start_login, store, account, store.patient_key(digits), caller(request))
+    return respond(challenge, 202)
 
 
-def _login(store: Store, account: Account, patient_key: str, who: Caller) -> Response:
+def start_login(store: Store, account: Account, patient_key: str, who: Caller) -> dict[str, Any]:
+    """The login challenge (its code sent by SMS to the patient's known mobile, if any)."""
     with store.write() as db:
         known = db.execute(
             "SELECT mobile FROM patients WHERE account_id = ? AND patient_key = ?",
@@ -121,7 +134,7 @@ def _login(store: Store, account: Account, patient_key: str, who: Caller) -> Res
             announce=["sms"],
             decoy=mobile is None,
         )
-    return respond(challenge, 202)
+    return challenge
 
 
 ROUTES = [

@@ -4,10 +4,12 @@
     /api/public/v1/…                    the patients' API; the site is the Host's first label
     /sites/{subdomain}/api/public/v1/…  the same, for a bare address (127.0.0.1, tests, demo)
     /api/dev/v1/outbox                   only with dev=True
+    /  and  /sites/{subdomain}/           the patient's page (HTML; page/routes.py)
 
-Every refusal is problem+json; anything unexpected is a 500 problem without a traceback. Every
-request body is limited in size and JSON nesting before a handler sees it (api/bodies.py). The
-access log names the endpoint, never the path or query.
+Every refusal of the APIs is problem+json (of the page: a page saying what to do); anything
+unexpected is a 500 problem without a traceback. Every request body is limited in size and
+JSON nesting before a handler sees it (api/bodies.py). The access log names the endpoint,
+never the path or query.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ from reconciler.site.api.problems import (
 )
 from reconciler.site.api.public import bookings, browse, changes, confirm, reservations
 from reconciler.site.booking.times import Clock, local_now
+from reconciler.site.page import routes as page_routes
 from reconciler.site.store import Store
 
 access_log = logging.getLogger("reconciler.site.access")
@@ -122,6 +125,7 @@ def create_app(
     ]
     if dev:
         routes.append(Mount("/api/dev/v1", routes=dev_api.ROUTES))
+    routes += [Mount("/sites/{subdomain}", routes=page_routes.ROUTES), *page_routes.ROUTES]
     app = Starlette(
         routes=routes,
         middleware=[Middleware(Guard), Middleware(BodyGuard)],

@@ -1,0 +1,119 @@
+"""The patient's page, over a real socket: what it lists comes from the site's state, and a
+whole booking made through its HTML forms reaches the clinic's booking feed."""
+
+from __future__ import annotations
+
+import re
+
+from page_support import Page, home, page_client
+from support import People, SiteAccount
+
+
+def test_the_page_lists_clinics_providers_and_times_the_site_holds(account: SiteAccount) -> None:
+    client = page_client(account)
+    response = client.get(home(account))
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    page = Page.of(response)
+    assert page.find("html")[0].attrs["lang"] == "nb"
+    assert page.by_id("steg-tittel").text.strip() == "Velg klinikk"
+    clinics = page.links("klinikk")
+    # display order (Majorstuen has Order 0), each under its group heading
+    assert [n.split(" ")[0] for n in clinics] == ["Alle", "Majorstuen", "Storgata"]
+    assert [e.text for e in page.find("h2", **{"class": "gruppe-tittel"})] == ["Vest", "Oslo"]
+    storgata = next(link for name, link in clinics.items() if name.startswith("Storgata"))
+    page = Page.of(client.get(storgata))
+    assert page.by_id("steg-tittel").text.strip() == "Velg behandling"
+    treatments = page.links("behandling")
+    assert [n.split(" ")[0:2] for n in treatments] == [["-", "Undersøkelse"], ["-", "Tannrens"]]
+    page = Page.of(client.get(page.link_values("behandling")["5"]))
+    assert page.by_id("steg-tittel").text.strip() == "Velg behandler"
+    providers = page.links("behandler")
+    # the configured order: Kjell Olsen (Order 0) before Hanne Hansen (Order 1)
+    assert [n.split(" ")[0:2] for n in providers] == [
+        ["Alle", "behandlere"],
+        ["Kjell", "Olsen"],
+        ["Hanne", "Hansen"],
+    ]
+    page = Page.of(client.get(page.link_values("behandler")["10"]))
+    assert page.by_id("steg-tittel").text.strip() == "Velg tid"
+    times = page.links("tid")
+    assert times and all(re.fullmatch(r"\d\d:\d\d", t) for t in times)
+    public = account.public()
+    first = public.available_times(5, clinic_id=_storgata(public), clinician_id=10)[0]
+    assert next(iter(times)) == f"{first.Start:%H:%M}"
+    days = page.find("div", **{"class": "dag"})
+    assert days[0].attrs["data-dag"] == first.Start.date().isoformat()  # next free day first
+
+
+def _storgata(public: object) -> str:
+    return next(c.ID for c in public.clinics() if c.Name == "Storgata")  # type: ignore[attr-defined]
+
+
+def book_through_the_page(
+    account: SiteAccount, people: People, n: int = 0, *, fields: dict[str, str] | None = None
+) -> tuple[object, Page]:
+    """Clinic Storgata, '- Undersøkelse', Hanne Hansen, the first time; then the details."""
+    client = page_client(account)
+    page = Page.of(client.get(home(account)))
+    storgata = next(link for name, link in page.links("klinikk").items() if "Storgata" in name)
+    page = Page.of(client.get(storgata))
+    page = Page.of(client.get(page.link_values("behandling")["5"]))
+    page = Page.of(client.get(page.link_values("behandler")["10"]))
+    page = Page.of(client.get(next(iter(page.links("tid").values()))))
+    action, hidden = page.form("skjema-bestill")
+    details = {
+        "fornavn": f"Kari{n}",
+        "etternavn": "Nordmann",
+        "fodselsnummer": people.ids[n],
+        "mobil": people.mobiles[n % len(people.mobiles)],
+        "epost": f"kari{n}@example.no",
+        **(fields or {}),
+    }
+    return client, Page.of(client.post(action, data={**hidden, **details}))
+
+
+def test_a_whole_booking_through_the_forms_reaches_the_booking_feed(
+    account: SiteAccount, people: People
+) -> None:
+    client = page_client(account)
+    page = Page.of(client.get(home(account)))
+    storgata = next(link for name, link in page.links("klinikk").items() if "Storgata" in name)
+    page = Page.of(client.get(storgata))
+    page = Page.of(client.get(page.link_values("behandling")["5"]))
+    page = Page.of(client.get(page.link_values("behandler")["10"]))
+    page = Page.of(client.get(next(iter(page.links("tid").values()))))
+    assert page.by_id("steg-tittel").text.strip() == "Dine opplysninger"
+    action, hidden = page.form("skjema-bestill")
+    names = [e.attrs["name"] for e in page.inputs("skjema-bestill")]
+    assert names == ["fornavn", "etternavn", "fodselsnummer", "mobil", "epost", "melding"]
+    for element in page.inputs("skjema-bestill"):  # every field has its label
+        assert page.find("label", **{"for": element.attrs["id"]})
+    response = client.post(
+        action,
+        data={
+            **hidden,
+            "fornavn": "Kari",
+            "etternavn": "Nordmann",
+            "fodselsnummer": people.ids[0],
+            "mobil": people.mobiles[0],
+            "epost": "kari@example.no",
+            "melding": "Vondt i en jeksel",
+        },
+    )
+    assert response.status_code == 303
+    location = response.headers["location"]
+    assert re.fullmatch(rf"/sites/{account.subdomain}/kode/[0-9a-zA-Z]{{32}}", location)
+    assert list(account.backend.events()) == []  # not a booking until the code is confirmed
+    page = Page.of(client.get(location))
+    assert "på SMS" in page.text()
+    code = account.code(people.mobile(0))
+    response = client.post(location, data={"kode": code})
+    assert response.status_code == 303
+    confirmed = client.get(response.headers["location"])
+    page = Page.of(confirmed)
+    assert page.by_id("bekreftet-tittel").text == "Timen er bestilt"
+    assert "Hanne Hansen" in page.text() and "Storgata" in page.text()
+    [event] = account.backend.events()
+    assert event.Kind == "new" and event.Booking.FreeTextMessage == "Vondt i en jeksel"
+    assert event.Booking.TimeSlot.ClinicianID == 10

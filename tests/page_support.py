@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 
 import httpx
-from support import SiteAccount
+from support import People, SiteAccount
 
 
 def home(account: SiteAccount) -> str:
@@ -44,6 +44,7 @@ class Page(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.elements: list[Element] = []
         self._open: list[Element] = []
+        self.url = ""
 
     TEXT_TAGS = frozenset({"a", "label", "button", "h1", "h2", "h3", "p", "li", "dd", "span"})
 
@@ -66,6 +67,7 @@ class Page(HTMLParser):
     @classmethod
     def of(cls, response: httpx.Response) -> Page:
         page = cls()
+        page.url = response.url.raw_path.decode("ascii")
         page.feed(response.text)
         page.close()
         return page
@@ -128,3 +130,49 @@ class Page(HTMLParser):
 
     def text(self) -> str:
         return " ".join(" ".join(e.text.split()) for e in self.elements if e.text)
+
+
+def book_through_the_page(
+    account: SiteAccount, people: People, n: int = 0, *, fields: dict[str, str] | None = None
+) -> tuple[httpx.Client, Page]:
+    """Clinic Storgata, '- Undersøkelse', Hanne Hansen, the first time; then the details."""
+    client = page_client(account)
+    page = Page.of(client.get(home(account)))
+    storgata = next(link for name, link in page.links("klinikk").items() if "Storgata" in name)
+    page = Page.of(client.get(storgata))
+    page = Page.of(client.get(page.link_values("behandling")["5"]))
+    page = Page.of(client.get(page.link_values("behandler")["10"]))
+    page = Page.of(client.get(next(iter(page.links("tid").values()))))
+    action, hidden = page.form("skjema-bestill")
+    details = {
+        "fornavn": f"Kari{n}",
+        "etternavn": "Nordmann",
+        "fodselsnummer": people.ids[n],
+        "mobil": people.mobiles[n % len(people.mobiles)],
+        "epost": f"kari{n}@example.no",
+        **(fields or {}),
+    }
+    response = client.post(action, data={**hidden, **details})
+    if response.status_code == 303:
+        response = client.get(response.headers["location"])
+    return client, Page.of(response)
+
+
+def confirm_booking(
+    client: httpx.Client, account: SiteAccount, code_page: Page, mobile: str
+) -> Page:
+    """Confirm a booking on its code page with the code sent to `mobile`: the confirmation."""
+    response = client.post(code_page.url, data={"kode": account.code(mobile)})
+    assert response.status_code == 303, response.text
+    return Page.of(client.get(response.headers["location"]))
+
+
+def log_in(client: httpx.Client, account: SiteAccount, national_id: str, mobile: str) -> Page:
+    """Log in to Mine timer by SMS code: the list of appointments."""
+    response = client.post(
+        home(account) + "mine-timer/logg-inn", data={"fodselsnummer": national_id}
+    )
+    assert response.status_code == 303, response.text
+    response = client.post(response.headers["location"], data={"kode": account.code(mobile)})
+    assert response.status_code == 303, response.text
+    return Page.of(client.get(response.headers["location"]))

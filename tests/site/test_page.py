@@ -50,29 +50,6 @@ def _storgata(public: object) -> str:
     return next(c.ID for c in public.clinics() if c.Name == "Storgata")  # type: ignore[attr-defined]
 
 
-def book_through_the_page(
-    account: SiteAccount, people: People, n: int = 0, *, fields: dict[str, str] | None = None
-) -> tuple[object, Page]:
-    """Clinic Storgata, '- Undersøkelse', Hanne Hansen, the first time; then the details."""
-    client = page_client(account)
-    page = Page.of(client.get(home(account)))
-    storgata = next(link for name, link in page.links("klinikk").items() if "Storgata" in name)
-    page = Page.of(client.get(storgata))
-    page = Page.of(client.get(page.link_values("behandling")["5"]))
-    page = Page.of(client.get(page.link_values("behandler")["10"]))
-    page = Page.of(client.get(next(iter(page.links("tid").values()))))
-    action, hidden = page.form("skjema-bestill")
-    details = {
-        "fornavn": f"Kari{n}",
-        "etternavn": "Nordmann",
-        "fodselsnummer": people.ids[n],
-        "mobil": people.mobiles[n % len(people.mobiles)],
-        "epost": f"kari{n}@example.no",
-        **(fields or {}),
-    }
-    return client, Page.of(client.post(action, data={**hidden, **details}))
-
-
 def test_a_whole_booking_through_the_forms_reaches_the_booking_feed(
     account: SiteAccount, people: People
 ) -> None:

@@ -171,7 +171,6 @@ def _page(
         return render("kombinert.html", status, **common)
     assert choices.treatment is not None
     combined = flexibility.UseCombinedView
-    week = None
     if step == TIME:
         query = SlotQuery(
             treatment_id=choices.treatment,
@@ -197,7 +196,6 @@ def _page(
     return render(
         "detaljer.html",
         status,
-        week=week,
         combined=combined,
         fields=details.fields(site.settings, site.account.culture),
         form=form,

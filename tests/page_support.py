@@ -133,16 +133,24 @@ class Page(HTMLParser):
 
 
 def book_through_the_page(
-    account: SiteAccount, people: People, n: int = 0, *, fields: dict[str, str] | None = None
+    account: SiteAccount,
+    people: People,
+    n: int = 0,
+    *,
+    fields: dict[str, str] | None = None,
+    treatment: int = 5,
+    time: int = 0,
 ) -> tuple[httpx.Client, Page]:
-    """Clinic Storgata, '- Undersøkelse', Hanne Hansen, the first time; then the details."""
+    """Clinic Storgata, `treatment` ('- Undersøkelse'), Hanne Hansen, the `time`-th time
+    offered; then patient n's details: the page that answers them (the code page, followed
+    from its redirect)."""
     client = page_client(account)
     page = Page.of(client.get(home(account)))
     storgata = next(link for name, link in page.links("klinikk").items() if "Storgata" in name)
     page = Page.of(client.get(storgata))
-    page = Page.of(client.get(page.link_values("behandling")["5"]))
+    page = Page.of(client.get(page.link_values("behandling")[str(treatment)]))
     page = Page.of(client.get(page.link_values("behandler")["10"]))
-    page = Page.of(client.get(next(iter(page.links("tid").values()))))
+    page = Page.of(client.get(list(page.links("tid").values())[time]))
     action, hidden = page.form("skjema-bestill")
     details = {
         "fornavn": f"Kari{n}",

@@ -3,10 +3,13 @@ whole booking made through its HTML forms reaches the clinic's booking feed."""
 
 from __future__ import annotations
 
+import html
 import re
 
 from page_support import Page, home, page_client
 from support import People, SiteAccount
+
+from reconciler.providers.site.models import Clinician, OpusDatabaseDiff
 
 
 def test_the_page_lists_clinics_providers_and_times_the_site_holds(account: SiteAccount) -> None:
@@ -94,3 +97,51 @@ def test_a_whole_booking_through_the_forms_reaches_the_booking_feed(
     [event] = account.backend.events()
     assert event.Kind == "new" and event.Booking.FreeTextMessage == "Vondt i en jeksel"
     assert event.Booking.TimeSlot.ClinicianID == 10
+
+
+def test_a_provider_without_free_time_says_so(account: SiteAccount) -> None:
+    newcomer = Clinician(
+        ID=13, ClinicID=1, Order=2, Name="Nina Ny", ClinicianPersonalDataConsents=[]
+    )
+    account.backend.apply_master_data(
+        account.database_id, OpusDatabaseDiff(AddedClinicians=[newcomer])
+    )
+    client = page_client(account)
+    page = Page.of(client.get(home(account)))
+    storgata = next(link for name, link in page.links("klinikk").items() if "Storgata" in name)
+    page = Page.of(client.get(Page.of(client.get(storgata)).link_values("behandling")["5"]))
+    every = Page.of(client.get(page.link_values("behandler")["alle"]))
+    assert every.links("tid")
+    assert [e.text for e in every.find("li") if "ingen ledig tid" in e.text] == [
+        "Nina Ny: ingen ledig tid"
+    ]
+    alone = Page.of(client.get(page.link_values("behandler")["13"]))
+    assert alone.has_id("ingen-ledige-tider") and not alone.links("tid")
+
+
+def test_the_week_pages_on_to_the_next(account: SiteAccount) -> None:
+    client = page_client(account)
+    page = Page.of(client.get(home(account)))
+    storgata = next(link for name, link in page.links("klinikk").items() if "Storgata" in name)
+    page = Page.of(client.get(Page.of(client.get(storgata)).link_values("behandling")["5"]))
+    page = Page.of(client.get(page.link_values("behandler")["10"]))
+    first = page.find("div", **{"class": "dag"})[0].attrs["data-dag"]
+    later = Page.of(client.get(html.unescape(page.by_id("neste-uke").attrs["href"])))
+    # the seeded free time is one week long: the next has none
+    assert later.has_id("ingen-ledige-tider") and later.has_id("forrige-uke")
+    assert first
+
+
+def test_the_theme_colour_and_logo_come_from_the_site(account: SiteAccount) -> None:
+    logo = "data:image/png;base64,iVBORw0KGgo="
+    document = account.backend.subdomain()
+    media = document.MediaSettings.model_copy(
+        update={"ColorCode": "#AA3366", "MediaContainer": {"logo": logo}}
+    )
+    account.backend.put_subdomain(document.model_copy(update={"MediaSettings": media}))
+    client = page_client(account)
+    page = Page.of(client.get(home(account)))
+    sheets = [e.attrs["href"] for e in page.find("link", rel="stylesheet")]
+    assert sheets == [home(account) + "static/side.css", home(account) + "tema.css"]
+    assert "--farge: #AA3366" in client.get(sheets[1]).text
+    assert page.find("img", **{"class": "logo"})[0].attrs["src"] == logo

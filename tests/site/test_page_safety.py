@@ -114,6 +114,13 @@ def test_a_national_id_never_goes_into_a_url(account: SiteAccount, people: Peopl
         ("application/x-www-form-urlencoded", b"tid=notatime&behandling=5"),
         ("application/x-www-form-urlencoded", b"tid=20261207080000~20261207083000~10~1-xx"),
         ("application/x-www-form-urlencoded", b"behandling=99999999999"),
+        (
+            "application/x-www-form-urlencoded",
+            b"behandling=5&tid=19000101080000~19000101083000~10~1-"
+            + b"00000000-0000-0000-0000-000000000000&fornavn=K&etternavn=N&fodselsnummer=1"
+            + b"&mobil=41234567&epost=k%40example.no",
+        ),
+        ("application/x-www-form-urlencoded", b"behandling=5&tid=x~y~9999999999~1"),
         ("application/x-www-form-urlencoded", b""),
         ("application/json", b'{"fornavn": "Kari"}'),
         ("multipart/form-data; boundary=x", b"--x--"),

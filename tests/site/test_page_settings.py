@@ -224,3 +224,22 @@ def test_clinics_without_a_group_come_under_their_own_heading(account: SiteAccou
         "Oslo",
         "Andre klinikker",
     ]
+
+
+def test_a_providers_photo_shows_only_with_consent(account: SiteAccount) -> None:
+    photo = "data:image/png;base64,iVBORw0KGgo="
+    hanne = CLINICIANS[0].model_copy(update={"ProfileImage": photo})  # consent: title only
+    account.backend.apply_master_data(
+        account.database_id, OpusDatabaseDiff(ChangedClinicians=[hanne])
+    )
+    client = page_client(account)
+    page = Page.of(client.get(home(account)))
+    storgata = next(link for name, link in page.links("klinikk").items() if "Storgata" in name)
+    treatment_step = Page.of(client.get(storgata)).link_values("behandling")["5"]
+    assert not Page.of(client.get(treatment_step)).find("img", **{"class": "foto"})
+    consented = hanne.model_copy(update={"ClinicianPersonalDataConsents": [1, 2]})
+    account.backend.apply_master_data(
+        account.database_id, OpusDatabaseDiff(ChangedClinicians=[consented])
+    )
+    [img] = Page.of(client.get(treatment_step)).find("img", **{"class": "foto"})
+    assert img.attrs["src"] == photo and img.attrs["alt"] == "Bilde av Hanne Hansen"

@@ -12,8 +12,12 @@ from the site's own state, through the same functions its public API uses.
                       errors in Norwegian
     confirmation.py   the one-time code step and the confirmation
     appointments.py   "Mine timer": SMS login, the patient's bookings, move and cancel
+    forms.py          reading a POSTed form (anything else is a friendly 400)
+    assets.py         the stylesheet, the theme colour and the analytics script, all served
+                      by the site itself
     render.py         templates and the headers every page carries (a strict CSP)
     texts.py          the page's Norwegian words, and the site's texts with their defaults
+    templates/, static/
 
 It works without JavaScript: every step is a link or a form. No national id ever goes into a
 URL: forms that carry one are POSTed, and redirects carry only opaque challenge ids.

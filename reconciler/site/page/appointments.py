@@ -10,6 +10,7 @@ import datetime as dt
 import sqlite3
 from dataclasses import dataclass
 
+from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
@@ -189,16 +190,20 @@ async def post_move(request: Request, site: PageSite) -> Response:
 
 
 def _move(site: PageSite, row: sqlite3.Row, slot: SlotChoice, who: Requester) -> Response:
+    try:
+        new_time = TimeSlotDTO(
+            Start=slot.start,
+            End=slot.end,
+            ClinicID=slot.clinic_id,
+            ClinicianID=slot.clinician_id,
+            TreatmentID=row["treatment_id"],
+        )
+    except ValidationError:  # a time the page did not offer (out of the site's range)
+        raise BadChoice() from None
     move = Move(
         RescheduleDTO(
             OriginalBookingId=row["id"],
-            NewTime=TimeSlotDTO(
-                Start=slot.start,
-                End=slot.end,
-                ClinicID=slot.clinic_id,
-                ClinicianID=slot.clinician_id,
-                TreatmentID=row["treatment_id"],
-            ),
+            NewTime=new_time,
         ),
         who,
         notify=True,

@@ -32,6 +32,7 @@ DETAILS = 4
 _CLINIC_ID = re.compile(r"[0-9]{1,10}-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _NUMBER = re.compile(r"[1-9][0-9]{0,9}")
 _MOMENT = "%Y%m%d%H%M%S"
+MAX_ID = 2**31 - 1  # the vendor's ids are int32
 
 
 class BadChoice(Problem):
@@ -54,8 +55,9 @@ class SlotChoice:
     @classmethod
     def parse(cls, text: str) -> SlotChoice:
         parts = text.split("~")
-        if len(parts) != 4 or not _NUMBER.fullmatch(parts[2]) or not _CLINIC_ID.fullmatch(parts[3]):
+        if len(parts) != 4 or not _CLINIC_ID.fullmatch(parts[3]):
             raise BadChoice()
+        clinician_id = _number(parts[2])
         try:
             start = dt.datetime.strptime(parts[0], _MOMENT)
             end = dt.datetime.strptime(parts[1], _MOMENT)
@@ -63,7 +65,9 @@ class SlotChoice:
             raise BadChoice() from None
         if not start < end <= start + dt.timedelta(days=1):
             raise BadChoice()
-        return cls(start, end, int(parts[2]), parts[3])
+        if clinician_id is None:
+            raise BadChoice()
+        return cls(start, end, clinician_id, parts[3])
 
 
 @dataclass(frozen=True)
@@ -158,7 +162,7 @@ def _one_of(value: str | None, pattern: re.Pattern[str], *, allow_all: bool) -> 
 def _number(value: str | None) -> int | None:
     if value is None or value == "":
         return None
-    if not _NUMBER.fullmatch(value):
+    if not _NUMBER.fullmatch(value) or int(value) > MAX_ID:
         raise BadChoice()
     return int(value)
 

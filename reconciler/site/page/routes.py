@@ -2,7 +2,8 @@
 `/sites/<subdomain>/` on a bare address (app.py mounts them twice).
 
     GET  /                          the booking steps (choices in the query)
-    POST /bestill                   the details form: book, then the code step
+    POST /bestill                   the details form: book, then the code step (a GET, as
+                                    after going back in the browser, starts again)
     GET  /kode/<id>, POST           the one-time code
     GET  /bekreftet/<id>            the confirmation
     GET  /mine-timer                "Mine timer" (the login form when not logged in)
@@ -22,6 +23,7 @@ from reconciler.site.page import appointments, assets, confirmation, steps
 ROUTES: list[BaseRoute] = [
     Route("/", steps.booking_page, methods=["GET"]),
     Route("/bestill", steps.post_booking, methods=["POST"]),
+    Route("/bestill", steps.back_to_start, methods=["GET"]),
     Route("/kode/{challenge}", confirmation.code_page, methods=["GET"]),
     Route("/kode/{challenge}", confirmation.post_code, methods=["POST"]),
     Route("/bekreftet/{challenge}", confirmation.confirmed_page, methods=["GET"]),

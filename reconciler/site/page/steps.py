@@ -13,10 +13,11 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from reconciler.site.api.accounts import caller
+from reconciler.site.api.accounts import caller, require_enabled
 from reconciler.site.api.http import run
 from reconciler.site.api.limits import Caller
 from reconciler.site.api.problems import Problem
@@ -89,6 +90,11 @@ async def post_booking(request: Request, site: PageSite) -> Response:
     return await run(_book, site, choices, form, patient_key, caller(request))
 
 
+@page
+async def back_to_start(request: Request, site: PageSite) -> Response:
+    return RedirectResponse(site.url("/"), status_code=303)
+
+
 def _book(
     site: PageSite, choices: Choices, form: dict[str, str], patient_key: str | None, who: Caller
 ) -> Response:
@@ -104,6 +110,7 @@ def _book(
         return _page(site, choices, patient_key, Form(filled.values, filled.errors), 422)
     slot = choices.time
     try:
+        require_enabled(site.flexibility.NewBookingEnabled, "booking online")
         body = BookingDTO(
             Patient=filled.patient,
             TimeSlot=TimeSlotDTO(
@@ -121,11 +128,13 @@ def _book(
             site.store, account, body, patient_key, reservation=(None, None), notify=True
         )
         outcome = book(site.store, account, new, who)
+    except ValidationError:  # a time the page did not offer (out of the site's range)
+        raise BadChoice() from None
     except Problem as problem:
         if problem.code == "invalid-patient":
             errors = details.field_errors(problem, account.culture)
             return _page(site, choices, patient_key, Form(filled.values, errors), 422)
-        if problem.status in (409, 410, 422) and problem.code != "invalid-patient":
+        if problem.status in (409, 410, 422):
             return error_page(site, problem, back=choices.link(site.base, time=None))
         raise
     if isinstance(outcome, int):  # the site skips confirmation: booked at once

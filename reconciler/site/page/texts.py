@@ -17,10 +17,7 @@ from reconciler.site.booking.settings import INFO_MAINTENANCE, INFO_REQUIRES_LOG
 DEFAULTS = {
     "heading": "Bestill time",
     "welcome": "Velkommen! Her kan du bestille time hos oss.",
-    "patient_info": (
-        "Vi bruker opplysningene bare til å registrere timen din hos klinikken. "
-        "Fødselsnummeret sendes kryptert og vises aldri i adresselinjen."
-    ),
+    "patient_info": "Vi bruker opplysningene bare til å registrere timen din hos klinikken.",
     "clinic_standard": "",
     "information.maintenance_mode": (
         "Bookingsiden er stengt for vedlikehold. Prøv igjen senere, eller ring klinikken."

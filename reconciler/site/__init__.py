@@ -11,6 +11,9 @@ Its rooms:
                  thread of this process; pki.py: a private CA for tests and the demo
     api/         HTTP: backend/ (the Online Client's API), public/ (the patients' API), dev.py
                  (the outbox), and what they share (who is asking, bodies, problems, limits)
+    page/        the patient's page: server-rendered HTML (Jinja2) at / for
+                 <subdomain>.<domain> and at /sites/<subdomain>/, built on the same functions
+                 as the public API
     booking/     what booking means, apart from HTTP: settings, catalog, free time, the
                  patient form's rules, one-time codes, change rules, outcomes, messages
     store/       the SQLite store and schema, hashed secrets, holds on time, login sessions

@@ -32,7 +32,7 @@ from reconciler.providers.site.models import (
     Treatment,
 )
 from reconciler.site.background import BackgroundSite
-from reconciler.site.times import local_now
+from reconciler.site.booking.times import local_now
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -4,10 +4,12 @@
     /api/public/v1/…                    the patients' API; the site is the Host's first label
     /sites/{subdomain}/api/public/v1/…  the same, for a bare address (127.0.0.1, tests, demo)
     /api/dev/v1/outbox                   only with dev=True
+    /  and  /sites/{subdomain}/           the patient's page (HTML; page/routes.py)
 
-Every refusal is problem+json; anything unexpected is a 500 problem without a traceback. Every
-request body is limited in size and JSON nesting before a handler sees it (bodies.py). The
-access log names the endpoint, never the path or query.
+Every refusal of the APIs is problem+json (of the page: a page saying what to do); anything
+unexpected is a 500 problem without a traceback. Every request body is limited in size and
+JSON nesting before a handler sees it (api/bodies.py). The access log names the endpoint,
+never the path or query.
 """
 
 from __future__ import annotations
@@ -23,37 +25,34 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Mount
 
-from reconciler.site import (
-    backend_api,
+from reconciler.site.api import dev as dev_api
+from reconciler.site.api.accounts import SiteContext
+from reconciler.site.api.backend import (
+    account,
     book_appointments,
-    booking_api,
-    browse,
-    changes_api,
-    confirm_api,
-    dev_api,
     events,
     masterdata,
     rejections,
-    reservations_api,
     subdomain,
     timeslots,
 )
-from reconciler.site.accounts import SiteContext
-from reconciler.site.bodies import BodyGuard
-from reconciler.site.limits import RateLimits
-from reconciler.site.problems import (
+from reconciler.site.api.bodies import BodyGuard
+from reconciler.site.api.limits import RateLimits
+from reconciler.site.api.problems import (
     Problem,
     handle_http_exception,
     handle_problem,
     handle_unexpected_response,
 )
+from reconciler.site.api.public import bookings, browse, changes, confirm, reservations
+from reconciler.site.booking.times import Clock, local_now
+from reconciler.site.page import routes as page_routes
 from reconciler.site.store import Store
-from reconciler.site.times import Clock, local_now
 
 access_log = logging.getLogger("reconciler.site.access")
 
 BACKEND_ROUTES: list[BaseRoute] = [
-    *backend_api.ROUTES,
+    *account.ROUTES,
     *masterdata.ROUTES,
     *subdomain.ROUTES,
     *timeslots.ROUTES,
@@ -63,10 +62,10 @@ BACKEND_ROUTES: list[BaseRoute] = [
 ]
 PUBLIC_ROUTES: list[BaseRoute] = [
     *browse.ROUTES,
-    *reservations_api.ROUTES,
-    *booking_api.ROUTES,
-    *changes_api.ROUTES,
-    *confirm_api.ROUTES,
+    *reservations.ROUTES,
+    *bookings.ROUTES,
+    *changes.ROUTES,
+    *confirm.ROUTES,
 ]
 
 
@@ -126,6 +125,7 @@ def create_app(
     ]
     if dev:
         routes.append(Mount("/api/dev/v1", routes=dev_api.ROUTES))
+    routes += [Mount("/sites/{subdomain}", routes=page_routes.ROUTES), *page_routes.ROUTES]
     app = Starlette(
         routes=routes,
         middleware=[Middleware(Guard), Middleware(BodyGuard)],

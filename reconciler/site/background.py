@@ -12,10 +12,10 @@ from __future__ import annotations
 import os
 import threading
 
-from reconciler.site.limits import RateLimits
+from reconciler.site.api.limits import RateLimits
+from reconciler.site.booking.times import Clock, local_now
 from reconciler.site.server import TlsFiles, site_server
-from reconciler.site.store import Store
-from reconciler.site.times import Clock, local_now
+from reconciler.site.store.database import Store
 
 
 class BackgroundSite:

@@ -20,10 +20,10 @@ from typing import Any
 import uvicorn
 
 from reconciler.errors import ReconcilerError
+from reconciler.site.api.limits import RateLimits
 from reconciler.site.app import create_app
-from reconciler.site.limits import RateLimits
-from reconciler.site.store import Store
-from reconciler.site.times import Clock, local_now
+from reconciler.site.booking.times import Clock, local_now
+from reconciler.site.store.database import Store
 from reconciler.site.tls import ClientCertificateProtocol, server_context, tls_protocol_factory
 
 log = logging.getLogger("reconciler.site")

@@ -13,7 +13,7 @@ from reconciler.demo.workspace import Workspace
 from reconciler.providers.site import backend_client, connect_public
 from reconciler.providers.site.models import CONSENT_PHOTO, CONSENT_TITLE
 from reconciler.providers.site.resources import database_id
-from reconciler.site import backend_models as site_contract
+from reconciler.site.api.backend import models as site_contract
 
 
 def site_of(workspace: Workspace):  # type: ignore[no-untyped-def]

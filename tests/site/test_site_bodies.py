@@ -13,7 +13,7 @@ import pytest
 import yaml
 from support import REPO, SiteAccount
 
-from reconciler.site.bodies import MAX_BACKEND_BODY, MAX_PUBLIC_BODY, nesting_exceeds
+from reconciler.site.api.bodies import MAX_BACKEND_BODY, MAX_PUBLIC_BODY, nesting_exceeds
 
 CONTRACT = yaml.safe_load((REPO / "schemas" / "booking-site.openapi.yaml").read_text("utf-8"))
 WRITES = ("post", "put", "patch", "delete")

@@ -16,7 +16,7 @@ from support import FAST, P12_PASSWORD, Pki
 
 from reconciler.providers.site import ClientCertificate, connect_backend
 from reconciler.site.server import TlsFiles
-from reconciler.site.store import register_account
+from reconciler.site.store.database import register_account
 
 # `reconciler` with the site command group registered (as reconciler/cli registers it).
 RUN = (

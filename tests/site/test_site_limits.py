@@ -16,8 +16,8 @@ from support import FAST, MovableClock, NewAccount, People, SiteAccount
 from reconciler.errors import AccountKeyRejected, SiteRateLimited, SiteRejected
 from reconciler.providers.site import PublicClient, connect_backend
 from reconciler.providers.site.models import BookingDTO, TimeSlotDTO
+from reconciler.site.api.limits import Limit, RateLimits
 from reconciler.site.background import BackgroundSite
-from reconciler.site.limits import Limit, RateLimits
 
 
 def slots_of(public: PublicClient) -> list[TimeSlotDTO]:

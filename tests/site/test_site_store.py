@@ -18,7 +18,7 @@ from reconciler.domain.spans import Span, cut, merge, subtract
 from reconciler.errors import UsageError
 from reconciler.providers.site.models import BookingDTO
 from reconciler.site import create_store, register_account
-from reconciler.site.availability import offered
+from reconciler.site.booking.availability import offered
 
 KEY = "demo-account-key-1"
 

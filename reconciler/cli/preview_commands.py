@@ -39,7 +39,11 @@ def preview_command(path: Path, account: str | None, port: int, open_browser: bo
     from reconciler.preview.server import Preview  # noqa: PLC0415 (heavy imports stay out)
 
     preview = Preview(path, account=account, port=port, on_build=_report)
-    preview.start()
+    try:
+        preview.start()
+    except KeyboardInterrupt:  # stopped during the first build: as stopped later
+        echo("stopped")
+        return 0
     try:
         echo(f"\nThe page: {preview.page_url}")
         echo("Edit the config and reload the page to see the change. Ctrl-C to stop.")

@@ -26,11 +26,14 @@ import uvicorn
 
 from reconciler.config import LoadedConfig, load_config
 from reconciler.config.loader import find_root_file
+from reconciler.config.model import Account
 from reconciler.domain.clock import clinic_now
 from reconciler.domain.resources import keys_of
-from reconciler.errors import ConfigError, ReconcilerError, UsageError
+from reconciler.domain.secrets import redact
+from reconciler.errors import ConfigError, Problem, ReconcilerError, UsageError
 from reconciler.preview.push import fill, one_time_certificate
 from reconciler.preview.state import Wanted, wanted
+from reconciler.providers.site.resources import problems as site_problems
 from reconciler.site.app import create_app
 
 MAX_WATCHED = 5000  # files under the config's directory whose changes rebuild the preview
@@ -120,8 +123,7 @@ class Preview:
         """The first build; raises (ConfigError, UsageError…) when it fails."""
         self.root_dir = find_root_file(self.path).resolve().parent
         self._signature = self._files()
-        built = self._build(1, raising=True)
-        return built
+        return self._build(1, raising=True)
 
     def refresh(self) -> Build | None:
         """Build again if a config file changed since the last build; the new build."""
@@ -142,6 +144,7 @@ class Preview:
             account = loaded.config.accounts[name].model_copy(
                 update={"certificates": {}, "use_certificate": None}  # a one-time one instead
             )
+            _check_site_limits(loaded, name, account)
             want = wanted(loaded, name, account, at)
             store = self.directory / f"build-{number}.db"
             fill(store, want, self.certificate)
@@ -154,6 +157,14 @@ class Preview:
             if raising:
                 raise
             built = Build(number, time.perf_counter() - began, at, problems=[str(e)])
+            return self._failed(built)
+        except Exception as e:  # a rebuild must not take the preview down: say it, go on
+            if raising:
+                raise
+            original = getattr(e, "orig", None) or e
+            detail = (redact(str(original)).strip().splitlines() or [""])[0]
+            problem = f"internal error: {type(e).__name__}: {detail} (this is a bug; report it)"
+            built = Build(number, time.perf_counter() - began, at, problems=[problem])
             return self._failed(built)
         accounts = tuple(loaded.config.accounts)
         built = Build(number, time.perf_counter() - began, at, name, accounts, want)
@@ -210,7 +221,11 @@ class Preview:
 
     def start(self) -> Preview:
         """Build, then listen. ReconcilerError when the first build fails or the port is taken."""
-        self.first_build()
+        try:
+            self.first_build()
+        except BaseException:
+            self.close()
+            raise
         config = uvicorn.Config(
             PreviewApp(self),
             host=self.host,
@@ -249,6 +264,17 @@ class Preview:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def _check_site_limits(loaded: LoadedConfig, name: str, account: Account) -> None:
+    """What the site cannot take (a photo too large), as problems with their place: apply
+    refuses these too."""
+    found = [
+        Problem(loaded.mark_of(("accounts", name, *path)), message, "site-limit")
+        for path, message in site_problems(account)
+    ]
+    if found:
+        raise ConfigError(found)
 
 
 class _Server(uvicorn.Server):

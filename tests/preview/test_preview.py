@@ -17,6 +17,7 @@ import pytest
 from support import REPO, RunCli, served
 
 from reconciler.demo.workspace import init
+from reconciler.errors import ConfigError
 from reconciler.preview.server import Preview
 from reconciler.preview.state import FROM_DATABASE, FROM_RULES
 
@@ -169,3 +170,20 @@ def test_errors_before_the_first_build(cli: RunCli, single_clinic: Path, tmp_pat
     unknown = cli("preview", EXAMPLE, "--account", "nobody", "--port", "0")
     assert unknown.code == 1
     assert "no account nobody" in unknown.err
+
+
+def test_what_the_site_cannot_take_is_a_problem_with_its_place(single_clinic: Path) -> None:
+    (single_clinic / "media" / "han.png").write_bytes(b"\x89PNG" + bytes(2000))
+    preview = Preview(single_clinic, port=0)
+    with pytest.raises(ConfigError) as raised:
+        preview.start()
+    [problem] = raised.value.problems
+    assert problem.mark is not None
+    line = next(
+        n
+        for n, text in enumerate((single_clinic / "reconciler.yaml").read_text().splitlines(), 1)
+        if "photo: media/han.png" in text
+    )
+    assert (Path(problem.mark.file).name, problem.mark.line) == ("reconciler.yaml", line)
+    assert "profile image holds at most 1000" in problem.message
+    assert not preview.directory.exists()  # nothing left behind

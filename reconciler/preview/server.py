@@ -424,7 +424,7 @@ def summary_page(preview: Preview) -> str:
     parts = [f"<h1>{html.escape(str(heading))}</h1>"]
     if texts.get("welcome"):
         parts.append(f"<p>{html.escape(str(texts['welcome']))}</p>")
-    parts.append("<h2>Klinikker</h2><ul>")
+    parts.append("<h2>Clinics</h2><ul>")
     for clinic in by_kind.get("site_clinic", []):
         people = [
             str(p["name"]) + (f" ({p['title']})" if p["title"] and p["consent.title"] else "")
@@ -435,7 +435,7 @@ def summary_page(preview: Preview) -> str:
             f"<li><strong>{html.escape(str(clinic['name']))}</strong>: "
             f"{html.escape(', '.join(people))}</li>"
         )
-    parts.append("</ul><h2>Behandlinger</h2><ul>")
+    parts.append("</ul><h2>Treatments</h2><ul>")
     parts += [
         f"<li>{html.escape(keys_of(r.address)[-1])}</li>"
         for r in want.resources

@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed
 
 demo: $(STAMP)
 	rm -rf .demo
-	$(BIN)/reconciler demo --once --dir .demo
+	$(BIN)/reconciler demo --dir .demo
 
 test: $(STAMP)
 	scripts/test

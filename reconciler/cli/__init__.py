@@ -24,6 +24,7 @@ from reconciler.cli.plan_commands import (
     show_command,
     unlock_command,
 )
+from reconciler.cli.preview_commands import preview_command
 from reconciler.cli.report import echo, echo_styled, error_line, problem_line, use_color
 from reconciler.cli.site_commands import site_group
 from reconciler.cli.sync_commands import explain_command, slots_command, sync_command
@@ -54,6 +55,7 @@ cli.add_command(doctor_command)
 cli.add_command(slots_command)
 cli.add_command(explain_command)
 cli.add_command(sync_command)
+cli.add_command(preview_command)
 cli.add_command(site_group)
 cli.add_command(demo_group)
 

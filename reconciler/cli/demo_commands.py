@@ -27,13 +27,21 @@ def demo_group(ctx: click.Context, directory: Path | None, once: bool) -> int:
     """The whole journey on the embedded default: a demo workspace, the booking site running,
     doctor, plan, apply, a plan that shows nothing left, the site as a patient sees it, a sync
     that publishes the free time, a booking, and a sync that brings it into the book.
-    Without --once the site keeps running until Ctrl-C."""
+    Without --once the site keeps running until Ctrl-C, and the last line is the address of
+    the patient page."""
     if ctx.invoked_subcommand is not None:
         return 0
     if directory is None:
         with tempfile.TemporaryDirectory(prefix="reconciler-demo-") as temporary:
             return _journey(Path(temporary), once)
     return _journey(directory, once)
+
+
+def page_url(site_url: str) -> str:
+    """The demo's patient page on the site at `site_url`."""
+    from reconciler.demo.workspace import SUBDOMAIN  # noqa: PLC0415
+
+    return f"{site_url}/sites/{SUBDOMAIN}/"
 
 
 def _step(title: str) -> None:
@@ -64,7 +72,8 @@ def _journey(directory: Path, once: bool) -> int:
         if once:
             return 0
         try:
-            echo(f"\nThe booking site runs at {site.url} — Ctrl-C to stop.")
+            echo(f"\nThe booking site runs at {site.url} until Ctrl-C.")
+            echo(f"The patient page: {page_url(site.url)}")
             threading.Event().wait()
         except KeyboardInterrupt:  # the way to stop it: a clean end
             echo("stopped")
@@ -145,7 +154,8 @@ def _sync_and_book(config: Path, url: str) -> bool:
     )
     sync_once()
     shown = in_the_book(account, booked.booking_id)
-    echo(f"in the appointment book: {shown}" if shown else "not in the appointment book")
+    where = f"in {booked.provider}'s appointment book"
+    echo(f"{where}: {shown}" if shown else f"not {where}")
     return shown is not None
 
 

@@ -96,7 +96,7 @@ def until_stopped(directory: Path) -> tuple[int, str, str]:
     out = []
     for line in demo.stdout:
         out.append(line)
-        if "Ctrl-C to stop" in line:
+        if line.startswith("The patient page: "):
             demo.send_signal(signal.SIGINT)
             break
     rest, err = demo.communicate(timeout=60)
@@ -112,7 +112,10 @@ def test_the_demo_journey_runs_start_to_end_and_stops_cleanly(cli: RunCli, tmp_p
     assert out.count("No changes: the live systems match the config.") == 1
     assert "treatments: - Undersøkelse, - Tannrens, - Akutt" in out
     assert "bookings: 1 written, 0 rejected" in out  # the patient's booking, by the second sync
-    assert "in the appointment book: " in out and "registered by ITB" in out
+    assert "'s appointment book: " in out and "registered by ITB" in out
+    site = next(line for line in out.splitlines() if line.startswith("The booking site runs at"))
+    url = site.split()[-3]
+    assert f"The patient page: {url}/sites/demo-tannlegene/\n" in out
     root = (tmp_path / "journey" / "config" / "reconciler.yaml").read_text()
     assert 'site_url: "http://127.0.0.1:8443"' in root  # where `site serve` runs it, as before
     again = cli("demo", "--once", "--dir", tmp_path / "journey")  # an existing workspace is reused

@@ -123,7 +123,7 @@ def read_books(
             tuple(working[code]),
             tuple(blocks[code]),
             tuple(busy[code]),
-            tuple(_offers(scope, account, code, now.date(), by_name)),
+            tuple(rule_offers(scope, account, code, now.date(), by_name)),
             linked=providers[code].working_hours_linked,
         )
         for code in providers
@@ -142,7 +142,7 @@ def read_books(
     )
 
 
-def _offers(
+def rule_offers(
     scope: Scope, account: Account, code: str, today: date, type_ids: dict[str, int]
 ) -> Iterable[Offer]:
     """The time each of the provider's rules with appointment types places, and those types

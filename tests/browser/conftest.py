@@ -1,0 +1,125 @@
+"""Browser tests: Debian's Chromium driven by Playwright (sync API) through its executable
+path — no browser is ever downloaded (scripts/browser installs `chromium`).
+
+Fixtures:
+    page          a fresh page; any request that would leave this machine (a host other than
+                  127.0.0.1, localhost or *.localhost) is refused and fails the test
+    shoot         shoot("step") saves a screenshot of the page as a test artefact:
+                  test-artefacts/browser/<test>/<NN>-<step>.png (TEST_ARTEFACTS moves it)
+    demo_site     a demo workspace applied to its reference site (running, dev API on)
+    preview_of    preview_of(PATH) runs `reconciler preview PATH` on a loopback port
+
+Without chromium the tests skip, but under CI (CI set) they fail: there they must run.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from browser_support import CHROMIUM_ARGS, DemoSite, Guard, chromium
+from support import REPO, RunCli
+
+from reconciler.demo.workspace import init, point_at
+from reconciler.preview.server import Preview
+from reconciler.site.background import BackgroundSite
+
+
+def _unavailable(why: str) -> None:
+    """Skip, but under CI fail: there the browser tests must run."""
+    if os.environ.get("CI"):
+        pytest.fail(f"{why}; under CI the browser tests must run (scripts/browser installs it)")
+    pytest.skip(why)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    executable = chromium()
+    if executable is None:
+        _unavailable("chromium is not installed (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright  # noqa: PLC0415
+    except ImportError:
+        _unavailable("playwright is not installed (pip install -e '.[dev]')")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def guard() -> Guard:
+    return Guard()
+
+
+@pytest.fixture
+def page(browser: Any, guard: Guard) -> Iterator[Any]:
+    context = browser.new_context(service_workers="block")
+    context.route("**/*", guard.route)
+    opened = context.new_page()
+    try:
+        yield opened
+    finally:
+        context.close()
+    if guard.refused:
+        pytest.fail(f"requests left this machine: {', '.join(guard.refused)}")
+
+
+def artefacts_dir(request: pytest.FixtureRequest) -> Path:
+    base = Path(os.environ.get("TEST_ARTEFACTS") or REPO / "test-artefacts")
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "-", request.node.name).strip("-")
+    directory = base / "browser" / name
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir(parents=True)
+    return directory
+
+
+@pytest.fixture
+def shoot(page: Any, request: pytest.FixtureRequest) -> Callable[[str], Path]:
+    """shoot("step"): a full-page screenshot, numbered in the order of the steps."""
+    directory = artefacts_dir(request)
+    taken: list[Path] = []
+
+    def take(step: str) -> Path:
+        slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", step).strip("-")
+        path = directory / f"{len(taken) + 1:02d}-{slug}.png"
+        page.screenshot(path=str(path), full_page=True)
+        taken.append(path)
+        return path
+
+    return take
+
+
+@pytest.fixture
+def demo_site(tmp_path: Path, cli: RunCli) -> Iterator[DemoSite]:
+    """A demo workspace applied to its booking site, which runs with its dev API (the codes
+    it sends patients)."""
+    workspace = init(tmp_path / "demo")
+    site = BackgroundSite(workspace.site, dev=True).start()
+    try:
+        point_at(workspace.config, site.url)
+        applied = cli("apply", workspace.config.parent, "--auto-approve")
+        assert applied.code == 0, applied.err
+        yield DemoSite(workspace, site)
+    finally:
+        site.stop()
+
+
+@pytest.fixture
+def preview_of() -> Iterator[Callable[..., Preview]]:
+    """preview_of(PATH, account=None): the preview of PATH, running until the test ends."""
+    running: list[Preview] = []
+
+    def start(path: Path, account: str | None = None) -> Preview:
+        preview = Preview(path, account=account, port=0).start()
+        running.append(preview)
+        return preview
+
+    yield start
+    for preview in running:
+        preview.stop()

@@ -99,7 +99,14 @@ def until_stopped(directory: Path) -> tuple[int, str, str]:
         if line.startswith("The patient page: "):
             demo.send_signal(signal.SIGINT)
             break
-    rest, err = demo.communicate(timeout=60)
+    try:
+        rest, err = demo.communicate(timeout=120)
+    except subprocess.TimeoutExpired:
+        demo.kill()
+        rest, err = demo.communicate()
+        raise AssertionError(
+            f"the demo did not stop after Ctrl-C; it said:\n{err[-3000:]}"
+        ) from None
     return demo.returncode, "".join(out) + rest, err
 
 

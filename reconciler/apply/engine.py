@@ -32,10 +32,10 @@ from reconciler.plan.planner import AccountSides, Options, account_plan, read_ac
 from reconciler.plan.staleness import account_difference, plan_difference
 from reconciler.providers.opus import bookkeeping as books
 from reconciler.providers.opus import queries
-from reconciler.providers.opus.changes import OpusChanges
+from reconciler.providers.opus.applier import OpusApplier
 from reconciler.providers.opus.connection import connected
 from reconciler.providers.opus.records import AppointmentType
-from reconciler.providers.site.changes import SiteChanges
+from reconciler.providers.site.applier import SiteApplier
 
 
 class StalePlan(ReconcilerError):
@@ -229,7 +229,7 @@ class _AccountApply:
         lead = self.lead
         with connected(side.engine, side.db, side.name) as connection:
             if not self.plan.refresh_only:
-                OpusChanges(connection, side.schema, side.live).apply(step, self.now)
+                OpusApplier(connection, side.schema, side.live).apply(step, self.now)
             if side is lead:
                 self._done(connection, number, label, step)
         if side is not lead:
@@ -242,7 +242,7 @@ class _AccountApply:
         if site is None:
             raise ReconcilerError("the site was not read for this plan", "run plan again")
         if not self.plan.refresh_only:
-            SiteChanges(site.client, self.sides.account, self._type_ids).apply(step)
+            SiteApplier(site.client, self.sides.account, self._type_ids).apply(step)
         lead = self.lead
         with connected(lead.engine, lead.db, lead.name) as connection:
             self._done(connection, number, label, step)

@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from reconciler.config.loader import Path_, locate
+from reconciler.config.loader import ConfigPath, locate
 from reconciler.config.yaml12 import Node
 from reconciler.errors import Mark, Problem
 
@@ -36,7 +36,7 @@ PATTERN_HINTS = {
 }
 
 
-def format_path(path: Path_) -> str:
+def format_path(path: ConfigPath) -> str:
     """accounts.nord.clinics.tromso.providers.HAN.publishing[0] — odd keys in ["…"]."""
     out = ""
     for part in path:
@@ -53,7 +53,7 @@ def problems_from(
     error: ValidationError,
     root: Node,
     model: type[BaseModel],
-    prefix: Path_ = (),
+    prefix: ConfigPath = (),
     partial: bool = False,
 ) -> list[Problem]:
     """Problems for every error; with `partial` (a defaults block), missing keys and
@@ -66,7 +66,7 @@ def problems_from(
     return problems
 
 
-def _problem(err: ErrorDetails, root: Node, model: type[BaseModel], prefix: Path_) -> Problem:
+def _problem(err: ErrorDetails, root: Node, model: type[BaseModel], prefix: ConfigPath) -> Problem:
     loc = (*prefix, *err["loc"])
     node, key_mark, walked = locate(root, loc)
     kind = err["type"]
@@ -181,12 +181,12 @@ def _suggest(word: str, choices: list[str]) -> str:
     return ""
 
 
-def _keys_at(model: type[BaseModel], path: Path_) -> list[str]:
+def _keys_at(model: type[BaseModel], path: ConfigPath) -> list[str]:
     """The keys the model allows at `path` (for "did you mean")."""
     return list((_schema_at(model, path) or {}).get("properties", {}))
 
 
-def _schema_at(model: type[BaseModel], path: Path_) -> dict[str, Any] | None:
+def _schema_at(model: type[BaseModel], path: ConfigPath) -> dict[str, Any] | None:
     """The model's JSON Schema for the value at `path`, or None where it cannot say."""
     schema = _schema(model)
     node: dict[str, Any] = schema

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from reconciler.config.diagnostics import format_path
 from reconciler.config.loaded import LoadedConfig
-from reconciler.config.loader import Path_
+from reconciler.config.loader import ConfigPath
 from reconciler.config.model import Account, Opus
 from reconciler.config.model.opus import ListLinks
 from reconciler.domain.opus_limits import opus_key
@@ -25,13 +25,13 @@ NOTE = "Opus compares names without regard to case or trailing spaces"
 WHY = "which compares names without regard to case or trailing spaces"
 
 
-Finding = tuple[Path_, str, Path_]  # where, what, and where the earlier one is
+Finding = tuple[ConfigPath, str, ConfigPath]  # where, what, and where the earlier one is
 
 
 @dataclass(frozen=True)
 class Seen:
     name: str
-    path: Path_
+    path: ConfigPath
 
 
 def duplicate_problems(loaded: LoadedConfig) -> list[Problem]:
@@ -52,29 +52,29 @@ def _place(mark: Mark | None) -> str:
     return f"first at {mark}" if mark is not None else "first earlier"
 
 
-def _account(path: Path_, account: Account) -> Iterator[Finding]:
+def _account(path: ConfigPath, account: Account) -> Iterator[Finding]:
     clinics: dict[str | None, list[str]] = {}
     for cid, clinic in account.clinics.items():
         clinics.setdefault(account.database_of(clinic), []).append(cid)
     for db_name, database in account.databases.items():
-        dpath: Path_ = (*path, "databases", db_name, "opus")
+        dpath: ConfigPath = (*path, "databases", db_name, "opus")
         yield from _providers(path, account, db_name, clinics.get(db_name, []))
         yield from _names(database.opus, dpath)
         yield from _lists(database.opus, dpath)
         who = database.opus.access.preblock_for_internet
         if isinstance(who, list):
-            apath: Path_ = (*dpath, "access", "preblock_for_internet")
+            apath: ConfigPath = (*dpath, "access", "preblock_for_internet")
             yield from _once("preblock_for_internet", who, apath, opus_key)
 
 
 def _providers(
-    path: Path_, account: Account, db_name: str, clinics: list[str]
+    path: ConfigPath, account: Account, db_name: str, clinics: list[str]
 ) -> Iterator[Finding]:
     """A provider (by code, as Opus compares codes) in one of the database's clinics only."""
     seen: dict[str, tuple[str, Seen]] = {}
     for cid in clinics:
         for code in account.clinics[cid].providers:
-            here: Path_ = (*path, "clinics", cid, "providers", code)
+            here: ConfigPath = (*path, "clinics", cid, "providers", code)
             first = seen.setdefault(opus_key(code), (cid, Seen(code, here)))
             first_clinic, earlier = first
             if earlier.path == here:
@@ -91,7 +91,7 @@ def _providers(
             yield here, message, earlier.path
 
 
-def _names(opus: Opus, dpath: Path_) -> Iterator[Finding]:
+def _names(opus: Opus, dpath: ConfigPath) -> Iterator[Finding]:
     """Appointment types, preblock types and lists: one row each by name in Opus."""
     for section in ("appointment_types", "preblock_types", "registration_lists", "preblock_lists"):
         kind = section.removesuffix("s").replace("_", " ")
@@ -103,7 +103,7 @@ def _names(opus: Opus, dpath: Path_) -> Iterator[Finding]:
                 yield (*dpath, section, name), message, (*dpath, section, first)
 
 
-def _lists(opus: Opus, dpath: Path_) -> Iterator[Finding]:
+def _lists(opus: Opus, dpath: ConfigPath) -> Iterator[Finding]:
     """Items once per list; one list of a kind per organisation, clinic or provider."""
     for section, member in (
         ("registration_lists", "appointment_types"),
@@ -112,7 +112,7 @@ def _lists(opus: Opus, dpath: Path_) -> Iterator[Finding]:
         kind = section.removesuffix("s").replace("_", " ")
         linked: dict[tuple[str, str], Seen] = {}
         for name, lst in getattr(opus, section).items():
-            lpath: Path_ = (*dpath, section, name)
+            lpath: ConfigPath = (*dpath, section, name)
             links: ListLinks = lst.linked_to
             yield from _once(name, getattr(lst, member), (*lpath, member), opus_key)
             yield from _once(name, links.clinics, (*lpath, "linked_to", "clinics"), str)
@@ -122,7 +122,7 @@ def _lists(opus: Opus, dpath: Path_) -> Iterator[Finding]:
 
 
 def _once(
-    owner: str, items: list[str], path: Path_, key: Callable[[str], str]
+    owner: str, items: list[str], path: ConfigPath, key: Callable[[str], str]
 ) -> Iterator[Finding]:
     seen: dict[str, int] = {}
     for i, item in enumerate(items):
@@ -133,17 +133,17 @@ def _once(
 
 
 def _links(
-    kind: str, name: str, links: ListLinks, lpath: Path_, linked: dict[tuple[str, str], Seen]
+    kind: str, name: str, links: ListLinks, lpath: ConfigPath, linked: dict[tuple[str, str], Seen]
 ) -> Iterator[Finding]:
     """Opus links one list of a kind to the organisation, and to each clinic and provider."""
-    targets: list[tuple[tuple[str, str], str, Path_]] = []
+    targets: list[tuple[tuple[str, str], str, ConfigPath]] = []
     if links.organisation:
-        where: Path_ = (*lpath, "linked_to", "organisation")
+        where: ConfigPath = (*lpath, "linked_to", "organisation")
         targets.append((("organisation", ""), "the organisation", where))
     for i, cid in enumerate(links.clinics):
         targets.append((("clinic", cid), f"clinic '{cid}'", (*lpath, "linked_to", "clinics", i)))
     for i, code in enumerate(links.providers):
-        at: Path_ = (*lpath, "linked_to", "providers", i)
+        at: ConfigPath = (*lpath, "linked_to", "providers", i)
         targets.append((("provider", opus_key(code)), f"provider '{code}'", at))
     for target, what, path in targets:
         first = linked.setdefault(target, Seen(name, path))

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from reconciler.config.diagnostics import format_path
 from reconciler.config.loaded import LoadedConfig
-from reconciler.config.loader import Path_
+from reconciler.config.loader import ConfigPath
 from reconciler.config.model import (
     Account,
     AppointmentType,
@@ -28,8 +28,8 @@ from reconciler.domain import national_id, phone
 from reconciler.domain.times import TimeWindow, Weekday, uncovered
 from reconciler.errors import Problem, Severity
 
-Finding = tuple[Path_, str]
-Check = Callable[[Path_, Account], Iterator[Finding]]
+Finding = tuple[ConfigPath, str]
+Check = Callable[[ConfigPath, Account], Iterator[Finding]]
 
 
 @dataclass(frozen=True)
@@ -71,25 +71,27 @@ def lint(loaded: LoadedConfig) -> list[Problem]:
 ERROR, WARNING, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
 
 
-def _providers(path: Path_, account: Account) -> Iterator[tuple[Path_, Provider]]:
+def _providers(path: ConfigPath, account: Account) -> Iterator[tuple[ConfigPath, Provider]]:
     for cid, clinic in account.clinics.items():
         for code, provider in clinic.providers.items():
             yield (*path, "clinics", cid, "providers", code), provider
 
 
 def _publishing(
-    path: Path_, account: Account
-) -> Iterator[tuple[Path_, PublishingRule, Provider, Database | None]]:
+    path: ConfigPath, account: Account
+) -> Iterator[tuple[ConfigPath, PublishingRule, Provider, Database | None]]:
     """Every publishing rule, with its provider and the database it publishes in."""
     for cid, clinic in account.clinics.items():
         database = account.databases.get(account.database_of(clinic) or "")
         for code, provider in clinic.providers.items():
             for i, rule_ in enumerate(provider.publishing):
-                rpath: Path_ = (*path, "clinics", cid, "providers", code, "publishing", i)
+                rpath: ConfigPath = (*path, "clinics", cid, "providers", code, "publishing", i)
                 yield rpath, rule_, provider, database
 
 
-def _preblock_types(path: Path_, account: Account) -> Iterator[tuple[Path_, PreblockType]]:
+def _preblock_types(
+    path: ConfigPath, account: Account
+) -> Iterator[tuple[ConfigPath, PreblockType]]:
     for db_name, db in account.databases.items():
         for name, ptype in db.opus.preblock_types.items():
             if not ptype.absent:
@@ -97,15 +99,15 @@ def _preblock_types(path: Path_, account: Account) -> Iterator[tuple[Path_, Preb
 
 
 def _appointment_types(
-    path: Path_, account: Account
-) -> Iterator[tuple[Path_, str, AppointmentType]]:
+    path: ConfigPath, account: Account
+) -> Iterator[tuple[ConfigPath, str, AppointmentType]]:
     for db_name, db in account.databases.items():
         for name, atype in db.opus.appointment_types.items():
             if not atype.absent:
                 yield (*path, "databases", db_name, "opus", "appointment_types", name), name, atype
 
 
-def _flex(path: Path_, key: str) -> Path_:
+def _flex(path: ConfigPath, key: str) -> ConfigPath:
     return (*path, "site", "flexibility", key)
 
 
@@ -114,7 +116,7 @@ def _flex(path: Path_, key: str) -> Path_:
     WARNING,
     "Only some clinics have a group; the rest show as 'Ungrouped clinics'.",
 )
-def _partial_groups(path: Path_, account: Account) -> Iterator[Finding]:
+def _partial_groups(path: ConfigPath, account: Account) -> Iterator[Finding]:
     grouped = [cid for cid, c in account.clinics.items() if c.group]
     if grouped and len(grouped) < len(account.clinics):
         loose = [cid for cid in account.clinics if cid not in grouped]
@@ -128,7 +130,7 @@ def _partial_groups(path: Path_, account: Account) -> Iterator[Finding]:
 @rule(
     "preblock-expiry", WARNING, "A preblock expiry is set; online time vanishes before it occurs."
 )
-def _preblock_expiry(path: Path_, account: Account) -> Iterator[Finding]:
+def _preblock_expiry(path: ConfigPath, account: Account) -> Iterator[Finding]:
     for db_name, db in account.databases.items():
         hours = db.opus.ebooking.preblock_expiry_hours
         if hours:
@@ -151,7 +153,7 @@ def _preblock_expiry(path: Path_, account: Account) -> Iterator[Finding]:
     ERROR,
     "An appointment type has no category; Opus requires one.",
 )
-def _no_category(path: Path_, account: Account) -> Iterator[Finding]:
+def _no_category(path: ConfigPath, account: Account) -> Iterator[Finding]:
     for tpath, _, atype in _appointment_types(path, account):
         if atype.category is None:
             yield (
@@ -165,7 +167,7 @@ def _no_category(path: Path_, account: Account) -> Iterator[Finding]:
     ERROR,
     "No appointment type is enabled for e-booking: nothing will sync.",
 )
-def _no_ebooking_type(path: Path_, account: Account) -> Iterator[Finding]:
+def _no_ebooking_type(path: ConfigPath, account: Account) -> Iterator[Finding]:
     used = {account.database_of(c) for c in account.clinics.values()}
     for db_name, db in account.databases.items():
         if db.active and db_name in used and not db.opus.ebooking_types():
@@ -177,7 +179,7 @@ def _no_ebooking_type(path: Path_, account: Account) -> Iterator[Finding]:
 
 
 @rule("skip-confirmation", WARNING, "Booking without the SMS code; the vendor advises against it.")
-def _skip_confirmation(path: Path_, account: Account) -> Iterator[Finding]:
+def _skip_confirmation(path: ConfigPath, account: Account) -> Iterator[Finding]:
     if account.site.flexibility.skip_confirmation:
         yield (
             _flex(path, "skip_confirmation"),
@@ -187,7 +189,7 @@ def _skip_confirmation(path: Path_, account: Account) -> Iterator[Finding]:
 
 
 @rule("new-appointment-requires-login", WARNING, "Only patients already in the database can book.")
-def _requires_login(path: Path_, account: Account) -> Iterator[Finding]:
+def _requires_login(path: ConfigPath, account: Account) -> Iterator[Finding]:
     if account.site.flexibility.new_appointment_requires_login:
         yield (
             _flex(path, "new_appointment_requires_login"),
@@ -200,7 +202,7 @@ def _requires_login(path: Path_, account: Account) -> Iterator[Finding]:
     WARNING,
     "Login is on but SMS login is off; login does not work alone.",
 )
-def _login_without_sms(path: Path_, account: Account) -> Iterator[Finding]:
+def _login_without_sms(path: ConfigPath, account: Account) -> Iterator[Finding]:
     flex = account.site.flexibility
     if flex.login and not flex.sms_login:
         yield (
@@ -214,7 +216,7 @@ def _login_without_sms(path: Path_, account: Account) -> Iterator[Finding]:
     WARNING,
     "Time is published on weekends while weekend booking is off.",
 )
-def _weekend_hidden(path: Path_, account: Account) -> Iterator[Finding]:
+def _weekend_hidden(path: ConfigPath, account: Account) -> Iterator[Finding]:
     if account.site.flexibility.weekend_booking:
         return
     for rpath, rule_, _, _ in _publishing(path, account):
@@ -228,7 +230,7 @@ def _weekend_hidden(path: Path_, account: Account) -> Iterator[Finding]:
 
 
 @rule("consent-missing", WARNING, "A photo or title is set without the provider's consent.")
-def _consent(path: Path_, account: Account) -> Iterator[Finding]:
+def _consent(path: ConfigPath, account: Account) -> Iterator[Finding]:
     for ppath, provider in _providers(path, account):
         if provider.photo is not None and not provider.consent.photo:
             yield (
@@ -243,7 +245,7 @@ def _consent(path: Path_, account: Account) -> Iterator[Finding]:
 
 
 @rule("boka-vard-not-sweden", ERROR, "Boka Vård is turned on for an account that is not Swedish.")
-def _boka_vard(path: Path_, account: Account) -> Iterator[Finding]:
+def _boka_vard(path: ConfigPath, account: Account) -> Iterator[Finding]:
     if account.site.flexibility.publish_on_boka_vard and account.country != "SE":
         yield (
             _flex(path, "publish_on_boka_vard"),
@@ -256,7 +258,7 @@ def _boka_vard(path: Path_, account: Account) -> Iterator[Finding]:
     ERROR,
     "A publishing rule covers time outside the provider's working hours with Recall.",
 )
-def _outside_hours(path: Path_, account: Account) -> Iterator[Finding]:
+def _outside_hours(path: ConfigPath, account: Account) -> Iterator[Finding]:
     for rpath, rule_, provider, _ in _publishing(path, account):
         if not provider.working_hours:
             continue
@@ -290,7 +292,7 @@ def _recall_hours(provider: Provider) -> dict[Weekday, list[TimeWindow]]:
     ERROR,
     "A publishing rule places a preblock type that is not Internet.",
 )
-def _not_internet(path: Path_, account: Account) -> Iterator[Finding]:
+def _not_internet(path: ConfigPath, account: Account) -> Iterator[Finding]:
     for rpath, rule_, _, db in _publishing(path, account):
         ptype = db.opus.preblock_types.get(rule_.preblock_type or "") if db else None
         if ptype is not None and ptype.kind != "internet":
@@ -306,7 +308,7 @@ def _not_internet(path: Path_, account: Account) -> Iterator[Finding]:
     WARNING,
     "A publishing rule offers a type not enabled for e-booking.",
 )
-def _type_not_ebooking(path: Path_, account: Account) -> Iterator[Finding]:
+def _type_not_ebooking(path: ConfigPath, account: Account) -> Iterator[Finding]:
     for rpath, rule_, _, db in _publishing(path, account):
         for j, name in enumerate(rule_.appointment_types or []):
             atype = db.opus.appointment_types.get(name) if db else None
@@ -320,7 +322,7 @@ def _type_not_ebooking(path: Path_, account: Account) -> Iterator[Finding]:
 @rule(
     "working-hours-linked", ERROR, "'Working hours linked to provider' is on; it breaks the sync."
 )
-def _hours_linked(path: Path_, account: Account) -> Iterator[Finding]:
+def _hours_linked(path: ConfigPath, account: Account) -> Iterator[Finding]:
     for ppath, provider in _providers(path, account):
         if provider.working_hours_linked:
             yield (
@@ -334,7 +336,7 @@ def _hours_linked(path: Path_, account: Account) -> Iterator[Finding]:
     WARNING,
     "An Internet preblock type is not blocking; the vendor advises yes.",
 )
-def _not_blocking(path: Path_, account: Account) -> Iterator[Finding]:
+def _not_blocking(path: ConfigPath, account: Account) -> Iterator[Finding]:
     for tpath, ptype in _preblock_types(path, account):
         if ptype.kind == "internet" and not ptype.blocking:
             yield (
@@ -344,14 +346,14 @@ def _not_blocking(path: Path_, account: Account) -> Iterator[Finding]:
 
 
 @rule("preblock-code", INFO, "A preblock type has a code; the vendor advises none.")
-def _preblock_code(path: Path_, account: Account) -> Iterator[Finding]:
+def _preblock_code(path: ConfigPath, account: Account) -> Iterator[Finding]:
     for tpath, ptype in _preblock_types(path, account):
         if ptype.code:
             yield ((*tpath, "code"), "the vendor advises not giving preblock types a code")
 
 
 @rule("appointment-type-name", INFO, "An e-booking type's name does not start with '- '.")
-def _type_name(path: Path_, account: Account) -> Iterator[Finding]:
+def _type_name(path: ConfigPath, account: Account) -> Iterator[Finding]:
     for tpath, name, atype in _appointment_types(path, account):
         if atype.use_in_ebooking and not name.startswith("- "):
             yield (
@@ -365,7 +367,7 @@ def _type_name(path: Path_, account: Account) -> Iterator[Finding]:
     WARNING,
     "A registration order is set, but combined view fixes the order.",
 )
-def _combined_order(path: Path_, account: Account) -> Iterator[Finding]:
+def _combined_order(path: ConfigPath, account: Account) -> Iterator[Finding]:
     reg = account.site.registration
     if reg.combined_view and reg.order != DEFAULT_ORDER:
         yield (
@@ -376,13 +378,13 @@ def _combined_order(path: Path_, account: Account) -> Iterator[Finding]:
 
 
 @rule("maintenance-mode", WARNING, "The site is in maintenance mode: closed to the public.")
-def _maintenance(path: Path_, account: Account) -> Iterator[Finding]:
+def _maintenance(path: ConfigPath, account: Account) -> Iterator[Finding]:
     if account.site.flexibility.maintenance_mode:
         yield (_flex(path, "maintenance_mode"), "the booking site is closed to patients")
 
 
 @rule("inactive-database", WARNING, "A clinic is on a database that is not active for e-booking.")
-def _inactive(path: Path_, account: Account) -> Iterator[Finding]:
+def _inactive(path: ConfigPath, account: Account) -> Iterator[Finding]:
     for cid, clinic in account.clinics.items():
         db_name = account.database_of(clinic)
         db = account.databases.get(db_name or "")
@@ -394,7 +396,7 @@ def _inactive(path: Path_, account: Account) -> Iterator[Finding]:
 
 
 @rule("horizon-beyond-sync", WARNING, "Time is published further ahead than the site syncs.")
-def _horizon(path: Path_, account: Account) -> Iterator[Finding]:
+def _horizon(path: ConfigPath, account: Account) -> Iterator[Finding]:
     months = account.site.flexibility.months_to_sync
     for rpath, rule_, _, _ in _publishing(path, account):
         if rule_.horizon_days > months * 31:
@@ -406,7 +408,7 @@ def _horizon(path: Path_, account: Account) -> Iterator[Finding]:
 
 
 @rule("analytics-script", INFO, "An analytics script is set; the vendor does not support its use.")
-def _analytics(path: Path_, account: Account) -> Iterator[Finding]:
+def _analytics(path: ConfigPath, account: Account) -> Iterator[Finding]:
     if account.site.analytics.script:
         yield (
             (*path, "site", "analytics", "script"),
@@ -419,7 +421,7 @@ def _analytics(path: Path_, account: Account) -> Iterator[Finding]:
     WARNING,
     "A text patients read holds what looks like a national identity number.",
 )
-def _national_id_in_text(path: Path_, account: Account) -> Iterator[Finding]:
+def _national_id_in_text(path: ConfigPath, account: Account) -> Iterator[Finding]:
     for tpath, text in public_texts(path, account):
         for at in national_id.positions_in(text):
             yield (
@@ -434,7 +436,7 @@ def _national_id_in_text(path: Path_, account: Account) -> Iterator[Finding]:
     WARNING,
     "A text patients read holds a mobile number: usually a person's own. Landlines are fine.",
 )
-def _mobile_in_text(path: Path_, account: Account) -> Iterator[Finding]:
+def _mobile_in_text(path: ConfigPath, account: Account) -> Iterator[Finding]:
     """A clinic's switchboard is a landline (or a number in another range), and public by
     design; a Norwegian mobile number is most often a person's — a dentist's or a patient's
     — and so personal data. A clinic that publishes its own mobile on purpose turns this

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from reconciler.config.loader import Path_, Tree, locate, mark_of
+from reconciler.config.loader import ConfigPath, Tree, locate, mark_of
 from reconciler.config.model import Config
 from reconciler.config.yaml12 import Node
 from reconciler.errors import Mark
@@ -31,11 +31,11 @@ class LoadedConfig:
     def files(self) -> list[str]:
         return self.tree.files
 
-    def mark_of(self, path: Path_) -> Mark | None:
+    def mark_of(self, path: ConfigPath) -> Mark | None:
         """Where the value at `path` was set, or the nearest enclosing place."""
         return mark_of(self.tree.root, path)
 
-    def source_of(self, path: Path_) -> Mark | None:
+    def source_of(self, path: ConfigPath) -> Mark | None:
         """Where the value at `path` was written; None when it is the model's default."""
         node, _, walked = locate(self.tree.root, path)
         return node.mark if node is not None and walked == path else None

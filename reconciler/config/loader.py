@@ -46,7 +46,7 @@ ROOT_FILE: Final = "reconciler.yaml"
 MAX_FILES: Final = 2000
 MAX_INCLUDE_DEPTH: Final = 32
 
-Path_ = tuple[str | int, ...]
+ConfigPath = tuple[str | int, ...]
 
 # The levels `defaults:` may name, and which of them each level may hold.
 DEFAULT_LEVELS: Final = {
@@ -64,7 +64,7 @@ class Tree:
     written: Node
     root: Node
     files: list[str]
-    defaults: list[tuple[Path_, str, Node]] = field(default_factory=list)
+    defaults: list[tuple[ConfigPath, str, Node]] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)  # found, but validation can go on
 
 
@@ -291,7 +291,7 @@ class _Defaults:
         self.blocks = blocks or {}
 
     def nested(
-        self, owner: Node, level: str, path: Path_, tree: Tree, problems: list[Problem]
+        self, owner: Node, level: str, path: ConfigPath, tree: Tree, problems: list[Problem]
     ) -> _Defaults:
         """These defaults, with `owner`'s own `defaults:` (if any) merged on top."""
         assert isinstance(owner.value, dict)
@@ -357,7 +357,7 @@ def _apply_defaults(root: Node, tree: Tree, problems: list[Problem], budget: Bud
     root = _without(root, "defaults")
 
     def account(name: str, node: Node) -> Node:
-        path: Path_ = ("accounts", name)
+        path: ConfigPath = ("accounts", name)
         inherited = top.nested(node, "account", path, tree, problems)
         node = top.apply("account", _without(node, "defaults"))
         node = _map_children(node, "databases", lambda _, db: inherited.apply("database", db))
@@ -396,7 +396,7 @@ def to_data(node: Node) -> Any:
     return value
 
 
-def locate(root: Node, loc: Path_) -> tuple[Node | None, Mark | None, Path_]:
+def locate(root: Node, loc: ConfigPath) -> tuple[Node | None, Mark | None, ConfigPath]:
     """Follow `loc` down the tree: the node reached, the Mark of the last key passed, and
     the parts of `loc` that named real keys and indexes (others, such as union members,
     are skipped)."""
@@ -420,7 +420,7 @@ def locate(root: Node, loc: Path_) -> tuple[Node | None, Mark | None, Path_]:
     return node, key_mark, tuple(walked)
 
 
-def mark_of(root: Node, path: Path_) -> Mark | None:
+def mark_of(root: Node, path: ConfigPath) -> Mark | None:
     """Where the value at `path` was set: its own line, or the nearest enclosing one."""
     node, key_mark, _ = locate(root, path)
     if node is not None:

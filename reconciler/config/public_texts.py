@@ -7,13 +7,13 @@ from collections.abc import Iterator
 
 from pydantic import BaseModel
 
-from reconciler.config.loader import Path_
+from reconciler.config.loader import ConfigPath
 from reconciler.config.model import Account
 
-PublicText = tuple[Path_, str]
+PublicText = tuple[ConfigPath, str]
 
 
-def public_texts(path: Path_, account: Account) -> Iterator[PublicText]:
+def public_texts(path: ConfigPath, account: Account) -> Iterator[PublicText]:
     """Every text of `account` that patients can read, with its path in the config: the
     site's texts, e-mail and SMS templates and analytics script; clinics' groups and texts;
     providers' names, titles and profile texts; the names and descriptions of appointment
@@ -22,25 +22,25 @@ def public_texts(path: Path_, account: Account) -> Iterator[PublicText]:
     for section in ("texts", "email", "sms", "analytics"):
         yield from _strings((*path, "site", section), getattr(site, section))
     for cid, clinic in account.clinics.items():
-        cpath: Path_ = (*path, "clinics", cid)
+        cpath: ConfigPath = (*path, "clinics", cid)
         if clinic.group:
             yield (*cpath, "group"), clinic.group
         yield from _strings((*cpath, "text"), clinic.text)
         for code, provider in clinic.providers.items():
-            ppath: Path_ = (*cpath, "providers", code)
+            ppath: ConfigPath = (*cpath, "providers", code)
             for field in ("name", "title", "text"):
                 value = getattr(provider, field)
                 if value:
                     yield (*ppath, field), value
     for db_name, database in account.databases.items():
-        tpath: Path_ = (*path, "databases", db_name, "opus", "appointment_types")
+        tpath: ConfigPath = (*path, "databases", db_name, "opus", "appointment_types")
         for name, atype in database.opus.appointment_types.items():
             yield (*tpath, name), name
             if atype.description:
                 yield (*tpath, name, "description"), atype.description
 
 
-def _strings(path: Path_, model: BaseModel) -> Iterator[PublicText]:
+def _strings(path: ConfigPath, model: BaseModel) -> Iterator[PublicText]:
     """The text fields of `model` and of the models it holds."""
     for name in type(model).model_fields:
         value = getattr(model, name)

@@ -10,17 +10,17 @@ from collections.abc import Iterable, Iterator, Mapping
 from reconciler.config.diagnostics import format_path
 from reconciler.config.lint import RULES
 from reconciler.config.loaded import LoadedConfig
-from reconciler.config.loader import Path_
+from reconciler.config.loader import ConfigPath
 from reconciler.config.model import Account, Database, PublishingRule
 from reconciler.errors import Problem
 
 
 def reference_problems(loaded: LoadedConfig) -> list[Problem]:
-    found: list[tuple[Path_, str]] = []
+    found: list[tuple[ConfigPath, str]] = []
     config = loaded.config
     subdomains: dict[str, str] = {}
     for name, account in config.accounts.items():
-        path: Path_ = ("accounts", name)
+        path: ConfigPath = ("accounts", name)
         found += _account(path, account)
         other = subdomains.setdefault(account.subdomain, name)
         if other != name:
@@ -45,7 +45,7 @@ def _missing(kind: str, name: str, declared: Iterable[str], where: str) -> str:
     return f"{kind} '{name}' is not declared under {where}{_hint(name, names)}{known}"
 
 
-def _account(path: Path_, account: Account) -> Iterator[tuple[Path_, str]]:
+def _account(path: ConfigPath, account: Account) -> Iterator[tuple[ConfigPath, str]]:
     if account.use_certificate and account.use_certificate not in account.certificates:
         yield (
             (*path, "use_certificate"),
@@ -58,7 +58,7 @@ def _account(path: Path_, account: Account) -> Iterator[tuple[Path_, str]]:
         )
     seen_ids: dict[tuple[str, int], str] = {}
     for cid, clinic in account.clinics.items():
-        cpath: Path_ = (*path, "clinics", cid)
+        cpath: ConfigPath = (*path, "clinics", cid)
         db_name = account.database_of(clinic)
         if db_name is None:
             yield (
@@ -79,18 +79,18 @@ def _account(path: Path_, account: Account) -> Iterator[tuple[Path_, str]]:
                 f"opus_id {clinic.opus_id} is also clinic '{first}' in database '{db_name}'",
             )
         database = account.databases[db_name]
-        dpath: Path_ = (*path, "databases", db_name, "opus")
+        dpath: ConfigPath = (*path, "databases", db_name, "opus")
         for code, provider in clinic.providers.items():
             for i, rule in enumerate(provider.publishing):
-                rpath: Path_ = (*cpath, "providers", code, "publishing", i)
+                rpath: ConfigPath = (*cpath, "providers", code, "publishing", i)
                 yield from _rule(rpath, rule, database, dpath)
     for db_name, database in account.databases.items():
         yield from _opus(path, account, db_name, database)
 
 
 def _rule(
-    path: Path_, rule: PublishingRule, database: Database, dpath: Path_
-) -> Iterator[tuple[Path_, str]]:
+    path: ConfigPath, rule: PublishingRule, database: Database, dpath: ConfigPath
+) -> Iterator[tuple[ConfigPath, str]]:
     opus = database.opus
     where = format_path(dpath)
     if rule.preblock_type is not None:
@@ -132,8 +132,8 @@ def _rule(
 
 
 def _declared(
-    path: Path_, kind: str, name: str, declared: Mapping[str, object], where: str
-) -> Iterator[tuple[Path_, str]]:
+    path: ConfigPath, kind: str, name: str, declared: Mapping[str, object], where: str
+) -> Iterator[tuple[ConfigPath, str]]:
     target = declared.get(name)
     if target is None:
         yield (path, _missing(kind, name, declared, where))
@@ -142,17 +142,17 @@ def _declared(
 
 
 def _opus(
-    path: Path_, account: Account, db_name: str, database: Database
-) -> Iterator[tuple[Path_, str]]:
+    path: ConfigPath, account: Account, db_name: str, database: Database
+) -> Iterator[tuple[ConfigPath, str]]:
     opus = database.opus
-    dpath: Path_ = (*path, "databases", db_name, "opus")
+    dpath: ConfigPath = (*path, "databases", db_name, "opus")
     where = format_path(dpath)
     types, preblocks = opus.appointment_types, opus.preblock_types
     clinics = [cid for cid, c in account.clinics.items() if account.database_of(c) == db_name]
     providers = sorted({code for cid in clinics for code in account.clinics[cid].providers})
     for name, ptype in preblocks.items():
         for i, t in enumerate(ptype.disallowed_appointment_types):
-            ipath: Path_ = (*dpath, "preblock_types", name, "disallowed_appointment_types", i)
+            ipath: ConfigPath = (*dpath, "preblock_types", name, "disallowed_appointment_types", i)
             yield from _declared(ipath, "appointment type", t, types, f"{where}.appointment_types")
     lists = [
         (

@@ -9,14 +9,14 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from reconciler.config.loader import Path_
+from reconciler.config.loader import ConfigPath
 from reconciler.config.model import Database
 from reconciler.domain.resources import Resource
 from reconciler.errors import Mark
 from reconciler.providers.opus import OpusSchema
 from reconciler.providers.opus.resources import Live, Scope
 
-SourceOf = Callable[[Path_], Mark | None]
+SourceOf = Callable[[ConfigPath], Mark | None]
 
 
 @dataclass

@@ -13,7 +13,7 @@ from pathlib import Path
 from reconciler.config import LoadedConfig, load_config
 from reconciler.config.diagnostics import format_path
 from reconciler.config.include_paths import display_path
-from reconciler.config.loader import Path_
+from reconciler.config.loader import ConfigPath
 from reconciler.config.model import Account
 from reconciler.config.yaml12 import paused_gc
 from reconciler.domain.clock import clinic_today
@@ -173,7 +173,7 @@ def _live_problems(
     the database lacks, what the site cannot take, and names the config writes otherwise
     than the book has them."""
     account = ("accounts", sides.name)
-    found: list[tuple[Path_, str, str, Severity]] = [
+    found: list[tuple[ConfigPath, str, str, Severity]] = [
         ((*account, *path), message, "site-limit", Severity.ERROR)
         for path, message in (sides.site.problems if sides.site else [])
     ]
@@ -186,7 +186,7 @@ def _live_problems(
         for code in side.live.missing_providers:
             clinic = side.scope.providers[code]
             message = f"provider {code} is not in database '{side.name}' — {cannot}"
-            path: Path_ = (*account, "clinics", clinic, "providers", code)
+            path: ConfigPath = (*account, "clinics", clinic, "providers", code)
             found.append((path, message, "missing-in-opus", _E))
         found += _other_names(sides.name, sides.account, side)
         found += _outside_recall(sides.name, side, placed.get(side.name, []))
@@ -203,7 +203,7 @@ _E = Severity.ERROR
 
 def _other_names(
     name: str, account: Account, side: DatabaseSide
-) -> list[tuple[Path_, str, str, Severity]]:
+) -> list[tuple[ConfigPath, str, str, Severity]]:
     """Clinic and provider names in the config that differ from the book's: the site shows
     the book's (the config's `name` is a label for its readers)."""
     found = []
@@ -211,7 +211,7 @@ def _other_names(
     for key, clinic in account.clinics.items():
         if key not in side.scope.clinics:  # in another database
             continue
-        path: Path_ = ("accounts", name, "clinics", key)
+        path: ConfigPath = ("accounts", name, "clinics", key)
         row = rows.get(side.scope.clinics[key])
         if row is not None and clinic.name is not None and clinic.name != row.name:
             found.append((path, clinic.name, row.name))
@@ -233,11 +233,11 @@ def _other_names(
 
 def _outside_recall(
     name: str, side: DatabaseSide, changes: list[Change]
-) -> list[tuple[Path_, str, str, Severity]]:
+) -> list[tuple[ConfigPath, str, str, Severity]]:
     """Published time outside the provider's working hours with Recall in the book: the sync
     service offers patients none of it (lint checks the config's own working hours; this,
     the book's)."""
-    found: list[tuple[Path_, str, str, Severity]] = []
+    found: list[tuple[ConfigPath, str, str, Severity]] = []
     for code, gaps in _outside_hours(side, changes).items():
         if code not in side.scope.providers:
             continue
@@ -265,9 +265,9 @@ def _outside_recall(
     return found
 
 
-def _cut_to_fit(name: str, side: DatabaseSide) -> list[tuple[Path_, str, str, Severity]]:
+def _cut_to_fit(name: str, side: DatabaseSide) -> list[tuple[ConfigPath, str, str, Severity]]:
     """Values from the book the site holds only in part: a clinic's city (the vendor's limit)."""
-    found: list[tuple[Path_, str, str, Severity]] = []
+    found: list[tuple[ConfigPath, str, str, Severity]] = []
     for key, clinic_id in side.scope.clinics.items():
         row = side.live.clinic_rows.get(clinic_id)
         if row is not None and row.city and len(row.city) > CITY_MAX:

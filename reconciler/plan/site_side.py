@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from reconciler.config.loader import Path_
+from reconciler.config.loader import ConfigPath
 from reconciler.config.model import Account
 from reconciler.domain.resources import Resource
 from reconciler.plan.database_side import DatabaseSide, SourceOf
@@ -27,7 +27,7 @@ class SiteSide:
     client: BackendClient
     desired: list[Resource]
     live: list[Resource]
-    problems: list[tuple[Path_, str]] = field(default_factory=list)
+    problems: list[tuple[ConfigPath, str]] = field(default_factory=list)
     readable: bool = True  # False before the account's certificate is activated
 
     def close(self) -> None:

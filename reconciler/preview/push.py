@@ -21,8 +21,8 @@ from reconciler.domain.secrets import Secret
 from reconciler.plan.diff import diff
 from reconciler.preview.state import Wanted
 from reconciler.providers.site import ClientCertificate, connect_backend
+from reconciler.providers.site.applier import SiteApplier
 from reconciler.providers.site.backend import BackendClient
-from reconciler.providers.site.changes import SiteChanges
 from reconciler.providers.site.freetime import site_batch
 from reconciler.providers.site.models import AvailableTimeslotBatch, TimeSlotDiffV2
 from reconciler.providers.site.resources import KINDS, database_id, live
@@ -72,7 +72,7 @@ def _settings_and_master_data(client: BackendClient, want: Wanted) -> None:
     resources = [r for r in want.resources if r.kind != "site_certificate"]
     changes = [c for c in diff(resources, found) if c.after is not None]  # nothing to remove
     changes.sort(key=lambda c: (KINDS.index(c.kind), c.address))
-    apply = SiteChanges(client, account, lambda database: want.type_ids[database])
+    apply = SiteApplier(client, account, lambda database: want.type_ids[database])
     for _, step in steps(changes):
         apply.apply(step)
 

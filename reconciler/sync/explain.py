@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from reconciler.config import LoadedConfig
 from reconciler.config.diagnostics import format_path
-from reconciler.config.loader import Path_
+from reconciler.config.loader import ConfigPath
 from reconciler.domain.freetime import Block, BlockType, Busy, Offer, Reason, Why, explain, slots
 from reconciler.domain.publishing import expand
 from reconciler.domain.spans import Span
@@ -84,7 +84,14 @@ class _Words:
         self.code = next(iter(database.books.books))
         self.book = database.books.books[self.code]
         clinic = database.clinic_key(self.code)
-        self.path: Path_ = ("accounts", database.account, "clinics", clinic, "providers", self.code)
+        self.path: ConfigPath = (
+            "accounts",
+            database.account,
+            "clinics",
+            clinic,
+            "providers",
+            self.code,
+        )
 
     def reasons(self, atype: r.AppointmentType | None, span: Span) -> list[str]:
         books = self.db.books
@@ -179,20 +186,27 @@ class _Words:
         return f"preblock '{name}' {_hours(block.span)} (#{block.id}{by})"
 
     def _at(self, *keys: str) -> str:
-        path: Path_ = (
+        path: ConfigPath = (
             (*self.path, *keys) if keys[0] != "site" else ("accounts", self.db.account, *keys)
         )
         return f"{format_path(path)}, {self._mark(path)}"
 
     def _at_database(self, *keys: str) -> str:
-        path: Path_ = ("accounts", self.db.account, "databases", self.db.database, "opus", *keys)
+        path: ConfigPath = (
+            "accounts",
+            self.db.account,
+            "databases",
+            self.db.database,
+            "opus",
+            *keys,
+        )
         return f"{format_path(path)}, {self._mark(path)}"
 
     def _rule_at(self, rule: tuple[str | int, ...]) -> str:
-        path: Path_ = ("accounts", self.db.account, *rule)
+        path: ConfigPath = ("accounts", self.db.account, *rule)
         return f"{format_path(path)}, {self._mark(path)}"
 
-    def _mark(self, path: Path_) -> str:
+    def _mark(self, path: ConfigPath) -> str:
         mark = self.loaded.source_of(path) or self.loaded.mark_of(path)
         return str(mark) if mark else "its default"
 

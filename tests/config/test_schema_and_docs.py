@@ -13,7 +13,7 @@ import pytest
 from support import REPO
 
 from reconciler.config.loader import to_data
-from reconciler.config.reference import refresh
+from reconciler.config.readme_reference import refresh
 from reconciler.config.schema import SCHEMAS, render, stale_schemas
 from reconciler.config.yaml12 import parse
 from reconciler.plan.schema import plan_schema

@@ -26,7 +26,7 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
-from reconciler.config.loader import Path_
+from reconciler.config.loader import ConfigPath
 from reconciler.config.model import Account
 from reconciler.config.model.base import all_days
 from reconciler.config.model.opus import AppointmentType as AppointmentTypeConfig
@@ -119,7 +119,7 @@ class Scope:
         return f"{self.prefix}{kind}" + (quoted(key) if key is not None else "")
 
 
-SourceOf = Any  # Callable[[Path_], Mark | None]: LoadedConfig.source_of
+SourceOf = Any  # Callable[[ConfigPath], Mark | None]: LoadedConfig.source_of
 
 
 def scope_of(account_name: str, account: Account, db_name: str, today: date) -> Scope:
@@ -139,11 +139,11 @@ def scope_of(account_name: str, account: Account, db_name: str, today: date) -> 
 def desired(scope: Scope, account: Account, source_of: SourceOf) -> list[Resource]:
     """The resources the config wants in this database. Objects marked `absent: true` are
     left out, so that a live one is planned for deletion."""
-    base: Path_ = ("accounts", scope.account, "databases", scope.database, "opus")
+    base: ConfigPath = ("accounts", scope.account, "databases", scope.database, "opus")
     opus = account.databases[scope.database].opus
     out: list[Resource] = []
 
-    def make(kind: str, key: str | None, attrs: dict[str, Any], path: Path_) -> None:
+    def make(kind: str, key: str | None, attrs: dict[str, Any], path: ConfigPath) -> None:
         sources = {name: m for name in attrs if (m := source_of((*path, name))) is not None}
         out.append(Resource(scope.address(kind, key), f"opus_{kind}", attrs, sources))
 
@@ -182,7 +182,7 @@ def desired(scope: Scope, account: Account, source_of: SourceOf) -> list[Resourc
             make(kind, name, attrs, (*base, section, name))
     for code, clinic_key in scope.providers.items():
         provider = account.clinics[clinic_key].providers[code]
-        path: Path_ = ("accounts", scope.account, "clinics", clinic_key, "providers", code)
+        path: ConfigPath = ("accounts", scope.account, "clinics", clinic_key, "providers", code)
         make("provider", code, {"working_hours_linked": provider.working_hours_linked}, path)
     out += _preblocks(scope, account, source_of)
     return out
@@ -204,7 +204,7 @@ def _preblocks(scope: Scope, account: Account, source_of: SourceOf) -> list[Reso
     out = []
     for code, clinic_key in scope.providers.items():
         provider = account.clinics[clinic_key].providers[code]
-        path: Path_ = ("accounts", scope.account, "clinics", clinic_key, "providers", code)
+        path: ConfigPath = ("accounts", scope.account, "clinics", clinic_key, "providers", code)
         rules: dict[str, list[Rule]] = defaultdict(list)
         marks: dict[str, Mark | None] = {}
         for i, rule in enumerate(provider.publishing):

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from reconciler.config.loader import Path_
+from reconciler.config.loader import ConfigPath
 from reconciler.config.model import Account
 from reconciler.config.values import LocalFile
 from reconciler.domain.resources import Resource, quoted
@@ -35,7 +35,7 @@ from reconciler.errors import Mark
 from reconciler.providers.site import certificate_of
 from reconciler.providers.site.models import CONSENT_PHOTO, CONSENT_TITLE, MasterData, Subdomain
 
-SourceOf = Callable[[Path_], Mark | None]
+SourceOf = Callable[[ConfigPath], Mark | None]
 
 # The order in which site changes are applied (deletes run in reverse).
 KINDS = (
@@ -165,7 +165,7 @@ class OpusFacts:
     types: dict[str, dict[str, Any]] = field(default_factory=dict)  # every appointment type
 
 
-def problems(account: Account) -> Iterator[tuple[Path_, str]]:
+def problems(account: Account) -> Iterator[tuple[ConfigPath, str]]:
     """What the site cannot take: photos too large for its ProfileImage field."""
     for key, clinic in account.clinics.items():
         for code, provider in clinic.providers.items():
@@ -189,16 +189,16 @@ def desired(
 ) -> list[Resource]:
     """What the config wants the site to hold."""
     out: list[Resource] = []
-    base: Path_ = ("accounts", name)
+    base: ConfigPath = ("accounts", name)
 
-    def make(address: str, kind: str, attrs: dict[str, Any], path: Path_) -> None:
+    def make(address: str, kind: str, attrs: dict[str, Any], path: ConfigPath) -> None:
         sources = {a: m for a in attrs if (m := source_of((*path, *a.split(".")))) is not None}
         out.append(Resource(address, kind, attrs, sources))
 
     certificate = account.certificate_in_use
     loaded = certificate_of(account)
     if certificate is not None and loaded is not None:
-        path: Path_ = (*base, "certificates", certificate)
+        path: ConfigPath = (*base, "certificates", certificate)
         make("site.certificate", "site_certificate", {"thumbprint": loaded.thumbprint}, path)
     make("site.subdomain", "site_subdomain", {"name": account.subdomain}, base)
     for section, attrs in settings_of(account).items():
@@ -298,7 +298,7 @@ def _clinics(
             continue
         order += 1
         row = fact.clinics[key]
-        path: Path_ = ("accounts", name, "clinics", key)
+        path: ConfigPath = ("accounts", name, "clinics", key)
         attrs = {
             "database": fact.database,
             "id": row["id"],
@@ -319,7 +319,7 @@ def _clinics(
         for number, (code, provider) in enumerate(clinic.providers.items(), start=1):
             if code not in fact.providers:
                 continue
-            ppath: Path_ = (*path, "providers", code)
+            ppath: ConfigPath = (*path, "providers", code)
             attrs = {
                 "database": fact.database,
                 "id": fact.providers[code]["id"],
@@ -337,7 +337,7 @@ def _clinics(
 
 
 def _config_sources(
-    attrs: dict[str, Any], kind: str, path: Path_, source_of: SourceOf
+    attrs: dict[str, Any], kind: str, path: ConfigPath, source_of: SourceOf
 ) -> dict[str, Mark]:
     """Where the config set each attribute; none for what comes from the Opus database."""
     from_opus = FROM_OPUS[kind]

@@ -44,7 +44,7 @@ def _set(body: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
         node[path[-1]] = value
 
 
-class SiteChanges:
+class SiteApplier:
     """Applies changes of one account's site."""
 
     def __init__(self, client: BackendClient, account: Account, type_ids: TypeIds) -> None:

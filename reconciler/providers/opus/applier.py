@@ -22,7 +22,7 @@ from reconciler.providers.opus.resources import (
 from reconciler.providers.opus.schema import RECONCILER_USER, OpusSchema
 
 
-class OpusChanges:
+class OpusApplier:
     """Applies changes to one database, looking up ids by name as the database has them."""
 
     def __init__(self, connection: sa.Connection, schema: OpusSchema, live: Live) -> None:

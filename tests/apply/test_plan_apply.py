@@ -279,3 +279,26 @@ def test_publishing_outside_the_books_recall_hours_is_named(
     assert f"providers.{code}.publishing:" in message
     assert re.search(r": mon 1\d:\d\d–1\d:\d\d \(\d+ dates from \d{4}-", message), message
     assert f"outside {code}'s working hours with Recall in database 'opus'" in message
+
+
+def test_the_configured_maintenance_text_is_what_the_closed_site_says(
+    cli: RunCli, workspace: Workspace
+) -> None:
+    """The texts the config writes are the texts the site's API answers with."""
+    from reconciler.config import load_config  # noqa: PLC0415
+    from reconciler.errors import SiteUnavailable  # noqa: PLC0415
+    from reconciler.providers.site import connect_public  # noqa: PLC0415
+
+    edit(
+        workspace,
+        "      texts:\n",
+        "      flexibility: {maintenance_mode: true}\n      texts:\n"
+        "        information: {maintenance_mode: Stengt for oppussing til mandag.}\n",
+    )
+    assert cli("apply", workspace.config.parent, "--auto-approve").code == 0
+    account = load_config(workspace.config.parent).config.accounts["demo"]
+    with (
+        connect_public(account.url, account.subdomain) as patient,
+        pytest.raises(SiteUnavailable, match="Stengt for oppussing til mandag"),
+    ):
+        patient.clinics()

@@ -468,7 +468,7 @@ def test_booking_may_require_login(account: SiteAccount, people: People) -> None
 def test_maintenance_mode_closes_the_public_site(account: SiteAccount) -> None:
     document = account.backend.subdomain()
     media = document.MediaSettings.model_copy(
-        update={"TextContainer": {"info.maintenanceMode": "Stengt til 10:00"}}
+        update={"TextContainer": {"information.maintenance_mode": "Stengt til 10:00"}}
     )
     flexibility = document.FlexibilitySettings.model_copy(update={"MaintenanceMode": True})
     account.backend.put_subdomain(

@@ -157,8 +157,10 @@ class Subdomain(SiteSettings):
 
 
 SENDER_FALLBACK = "no-reply@opusdentalonline.com"
-INFO_MAINTENANCE = "info.maintenanceMode"
-INFO_REQUIRES_LOGIN = "info.newAppointmentRequiresLogin"
+# The keys of TextContainer's information texts: the names the reconciler writes them under
+# (its config's `texts.information.<setting>`), read by the public API and the page alike.
+INFO_MAINTENANCE = "information.maintenance_mode"
+INFO_REQUIRES_LOGIN = "information.new_appointment_requires_login"
 
 
 def default_settings() -> dict[str, Any]:

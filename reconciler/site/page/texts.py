@@ -2,9 +2,7 @@
 refusals of the site's rules said to a patient.
 
 The site's texts are kept under the names the reconciler writes (`heading`, `welcome`,
-`patient_info`, `clinic_standard`, `information.<setting>`); for the information texts the
-site's own older names (`info.maintenanceMode`, `info.newAppointmentRequiresLogin`) are read
-too, as the public API reads them.
+`patient_info`, `clinic_standard`, `information.<setting>`), which the public API reads too.
 """
 
 from __future__ import annotations
@@ -19,27 +17,20 @@ DEFAULTS = {
     "welcome": "Velkommen! Her kan du bestille time hos oss.",
     "patient_info": "Vi bruker opplysningene bare til å registrere timen din hos klinikken.",
     "clinic_standard": "",
-    "information.maintenance_mode": (
+    INFO_MAINTENANCE: (
         "Bookingsiden er stengt for vedlikehold. Prøv igjen senere, eller ring klinikken."
     ),
-    "information.new_appointment_requires_login": (
+    INFO_REQUIRES_LOGIN: (
         "For å bestille ny time må du logge inn først. Du logger inn med en kode på SMS."
     ),
     "information.patient_note": "Her kan du skrive en kort beskjed til klinikken.",
-}
-_OLDER_NAMES = {
-    "information.maintenance_mode": INFO_MAINTENANCE,
-    "information.new_appointment_requires_login": INFO_REQUIRES_LOGIN,
 }
 
 
 def site_text(settings: SiteSettings, name: str) -> str:
     """The site's text `name`, or its default when the site has none."""
     container = settings.MediaSettings.TextContainer
-    text = container.get(name)
-    if not text and name in _OLDER_NAMES:
-        text = container.get(_OLDER_NAMES[name])
-    return text or DEFAULTS.get(name, "")
+    return container.get(name) or DEFAULTS.get(name, "")
 
 
 WEEKDAYS = ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag")

@@ -4,12 +4,12 @@ plan/apply journey on them, all on this machine."""
 from __future__ import annotations
 
 import tempfile
-import threading
 from pathlib import Path
 
 import click
 
 from reconciler.cli.report import echo, echo_styled, styled
+from reconciler.cli.stopping import stoppable, until_stopped
 from reconciler.demo import DEFAULT_SITE_URL
 from reconciler.domain.labels import site_url_problem
 from reconciler.domain.words import count
@@ -31,10 +31,11 @@ def demo_group(ctx: click.Context, directory: Path | None, once: bool) -> int:
     the patient page."""
     if ctx.invoked_subcommand is not None:
         return 0
-    if directory is None:
-        with tempfile.TemporaryDirectory(prefix="reconciler-demo-") as temporary:
-            return _journey(Path(temporary), once)
-    return _journey(directory, once)
+    with stoppable():
+        if directory is None:
+            with tempfile.TemporaryDirectory(prefix="reconciler-demo-") as temporary:
+                return _journey(Path(temporary), once)
+        return _journey(directory, once)
 
 
 def page_url(site_url: str) -> str:
@@ -74,7 +75,7 @@ def _journey(directory: Path, once: bool) -> int:
         try:
             echo(f"\nThe booking site runs at {site.url} until Ctrl-C.")
             echo(f"The patient page: {page_url(site.url)}")
-            threading.Event().wait()
+            until_stopped()
         except KeyboardInterrupt:  # the way to stop it: a clean end
             echo("stopped")
         return 0

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import webbrowser
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -10,6 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from reconciler.cli.report import echo
+from reconciler.cli.stopping import stoppable, until_stopped
 from reconciler.domain.words import count
 
 if TYPE_CHECKING:
@@ -36,6 +36,11 @@ def preview_command(path: Path, account: str | None, port: int, open_browser: bo
     leave it — or from the publishing rules alone when the database cannot be read.
     Neither Opus nor the live site is changed. Reloading the page after an edit of the
     config shows the edit; while the config is invalid the page lists its problems."""
+    with stoppable():
+        return _serve(path, account, port, open_browser)
+
+
+def _serve(path: Path, account: str | None, port: int, open_browser: bool) -> int:
     from reconciler.preview.server import Preview  # noqa: PLC0415 (heavy imports stay out)
 
     preview = Preview(path, account=account, port=port, on_build=_report)
@@ -50,7 +55,7 @@ def preview_command(path: Path, account: str | None, port: int, open_browser: bo
         if open_browser:
             webbrowser.open(preview.page_url)
         try:
-            threading.Event().wait()
+            until_stopped()
         except KeyboardInterrupt:  # the way to stop it: a clean end
             echo("stopped")
         return 0

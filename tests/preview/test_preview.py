@@ -128,9 +128,15 @@ def test_a_demo_workspace_reads_its_database_without_changing_anything(tmp_path:
         live_site.stop()
 
 
-def test_the_command_serves_until_ctrl_c(single_clinic: Path) -> None:
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
+@pytest.mark.parametrize("ignored", [False, True], ids=["", "started-as-a-background-job"])
+def test_the_command_serves_until_ctrl_c(single_clinic: Path, stop: int, ignored: bool) -> None:
+    """Ctrl-C or SIGTERM stops it cleanly, even when it started with SIGINT ignored (as a
+    shell starts a background job)."""
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     command = [sys.executable, "-m", "reconciler", "preview", str(single_clinic), "--port", "0"]
+    if ignored:
+        command = ["sh", "-c", 'trap "" INT; exec "$@"', "sh", *command]
     process = subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
     )
@@ -146,7 +152,7 @@ def test_the_command_serves_until_ctrl_c(single_clinic: Path) -> None:
         url = next(w for w in said.split() if w.startswith("http://127.0.0.1:"))
         assert url.endswith("/sites/storgata-tannlegene/")
         assert httpx.get(url).status_code == 200
-        process.send_signal(signal.SIGINT)
+        process.send_signal(stop)
         out, err = process.communicate(timeout=60)
     finally:
         if process.poll() is None:

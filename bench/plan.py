@@ -28,7 +28,8 @@ from reconciler.demo.workspace import init, point_at
 from reconciler.plan.planner import compute
 from reconciler.providers.opus import schema_for
 from reconciler.providers.opus.connection import connected, create_engine
-from reconciler.providers.opus.resources import live, scope_of
+from reconciler.providers.opus.live import live
+from reconciler.providers.opus.resources import scope_of
 from reconciler.providers.site import backend_client
 from reconciler.providers.site.resources import database_id
 from reconciler.site.background import BackgroundSite

@@ -39,7 +39,8 @@ from reconciler.export.yaml_out import dump
 from reconciler.providers.opus import OpusSchema, create_bookkeeping, queries, schema_for
 from reconciler.providers.opus import records as r
 from reconciler.providers.opus.connection import connected, create_engine
-from reconciler.providers.opus.resources import EVERYONE, Scope, live, scope_of
+from reconciler.providers.opus.live import live
+from reconciler.providers.opus.resources import EVERYONE, Scope, scope_of
 
 HEADER = """\
 Written by reconciler export from the live systems. Review it, commit it, and plan:

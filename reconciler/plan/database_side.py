@@ -14,7 +14,8 @@ from reconciler.config.model import Database
 from reconciler.domain.resources import Resource
 from reconciler.errors import Mark
 from reconciler.providers.opus import OpusSchema
-from reconciler.providers.opus.resources import Live, Scope
+from reconciler.providers.opus.live import Live
+from reconciler.providers.opus.resources import Scope
 
 SourceOf = Callable[[ConfigPath], Mark | None]
 

@@ -30,8 +30,10 @@ from reconciler.plan.site_side import SiteSide, read_site
 from reconciler.providers.opus import bookkeeping as books
 from reconciler.providers.opus import create_bookkeeping, schema_for
 from reconciler.providers.opus.connection import connected, create_engine
+from reconciler.providers.opus.desired import desired
+from reconciler.providers.opus.live import live
 from reconciler.providers.opus.queries import recall_hours, unheld_preblocks
-from reconciler.providers.opus.resources import KINDS, desired, live, scope_of, stamp
+from reconciler.providers.opus.resources import KINDS, scope_of, stamp
 from reconciler.providers.site.resources import CITY_MAX, FROM_OPUS
 from reconciler.providers.site.resources import KINDS as SITE_KINDS
 

@@ -31,7 +31,9 @@ from reconciler.plan.site_side import facts_of
 from reconciler.providers.opus import schema_for
 from reconciler.providers.opus.books import Books, read_books, rule_offers
 from reconciler.providers.opus.connection import create_engine, explain
-from reconciler.providers.opus.resources import Scope, live, publishing_rule, scope_of
+from reconciler.providers.opus.desired import publishing_rule
+from reconciler.providers.opus.live import live
+from reconciler.providers.opus.resources import Scope, scope_of
 from reconciler.providers.site.resources import OpusFacts, desired
 
 FROM_DATABASE = "the Opus database (read only)"

@@ -15,7 +15,7 @@ from reconciler.domain.publishing import expand
 from reconciler.domain.spans import Span
 from reconciler.errors import UsageError
 from reconciler.providers.opus import records as r
-from reconciler.providers.opus.resources import publishing_rule
+from reconciler.providers.opus.desired import publishing_rule
 from reconciler.sync.books import DatabaseBooks, selected_books
 
 

@@ -13,12 +13,8 @@ from reconciler.domain.resources import Action, Change, keys_of
 from reconciler.errors import DatabaseError
 from reconciler.providers.opus import queries, writes
 from reconciler.providers.opus import records as r
-from reconciler.providers.opus.resources import (
-    ACCESS_CATEGORY,
-    EBOOKING_SETTINGS,
-    PREBLOCK_ACCESS,
-    Live,
-)
+from reconciler.providers.opus.live import Live
+from reconciler.providers.opus.resources import ACCESS_CATEGORY, EBOOKING_SETTINGS, PREBLOCK_ACCESS
 from reconciler.providers.opus.schema import RECONCILER_USER, OpusSchema
 
 

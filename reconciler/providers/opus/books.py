@@ -24,7 +24,8 @@ from reconciler.domain.spans import Span
 from reconciler.providers.opus import queries
 from reconciler.providers.opus import records as r
 from reconciler.providers.opus.counters import PER_PROVIDER
-from reconciler.providers.opus.resources import Scope, publishing_rule
+from reconciler.providers.opus.desired import publishing_rule
+from reconciler.providers.opus.resources import Scope
 from reconciler.providers.opus.schema import OpusSchema
 
 FEW = 200  # up to this many providers, their rows are picked out in SQL

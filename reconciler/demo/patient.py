@@ -51,13 +51,8 @@ def book_first_time(account: Account, site_url: str, today: date) -> Booked | No
         outcome = site.book(BookingDTO(Patient=patient, TimeSlot=slot))
         if outcome.challenge is None:
             return None
-        with connect_dev(site_url) as dev:
-            codes = [
-                m.Body.split()[3].rstrip(".")
-                for m in dev.outbox(subdomain=account.subdomain, recipient="+47" + MOBILE)
-                if m.Body.startswith("Koden din er ")
-            ]
-        result = site.confirm(outcome.challenge.ChallengeId, codes[-1])
+        code = sent_code(site_url, account.subdomain, MOBILE)
+        result = site.confirm(outcome.challenge.ChallengeId, code)
         provider = next(
             (c.Name for c in site.clinicians(clinic_id=clinic.ID) if slot.ClinicianID == c.ID),
             str(slot.ClinicianID),
@@ -66,6 +61,19 @@ def book_first_time(account: Account, site_url: str, today: date) -> Booked | No
     return Booked(
         result.BookingId, clinic.Name or "", provider or "", treatment.Name or "", slot.Start
     )
+
+
+def sent_code(site_url: str, subdomain: str, mobile: str) -> str:
+    """The last code the site texted the Norwegian `mobile` (read from its dev outbox)."""
+    with connect_dev(site_url) as dev:
+        codes = [
+            m.Body.split()[3].rstrip(".")
+            for m in dev.outbox(subdomain=subdomain, recipient="+47" + mobile)
+            if m.Body.startswith("Koden din er ")
+        ]
+    if not codes:
+        raise LookupError("the site sent no code")
+    return codes[-1]
 
 
 def in_the_book(account: Account, booking_id: int) -> str | None:

@@ -6,7 +6,8 @@ Fixtures:
                   127.0.0.1, localhost or *.localhost) is refused and fails the test
     shoot         shoot("step") saves a screenshot of the page as a test artefact:
                   test-artefacts/browser/<test>/<NN>-<step>.png (TEST_ARTEFACTS moves it)
-    demo_site     a demo workspace applied to its reference site (running, dev API on)
+    demo_site     a demo workspace applied to its reference site (running, dev API on) and
+                  synced once (its free time published)
     preview_of    preview_of(PATH) runs `reconciler preview PATH` on a loopback port
 
 Without chromium the tests skip, but under CI (CI set) they fail: there they must run.
@@ -98,14 +99,15 @@ def shoot(page: Any, request: pytest.FixtureRequest) -> Callable[[str], Path]:
 @pytest.fixture
 def demo_site(tmp_path: Path, cli: RunCli) -> Iterator[DemoSite]:
     """A demo workspace applied to its booking site, which runs with its dev API (the codes
-    it sends patients)."""
-    workspace = init(tmp_path / "demo")
+    it sends patients), and one sync cycle run (the free time published)."""
+    workspace = init(tmp_path / "demo", seed=1)
     site = BackgroundSite(workspace.site, dev=True).start()
     try:
         point_at(workspace.config, site.url)
-        applied = cli("apply", workspace.config.parent, "--auto-approve")
-        assert applied.code == 0, applied.err
-        yield DemoSite(workspace, site)
+        demo = DemoSite(workspace, site, cli)
+        demo.apply()
+        demo.sync()
+        yield demo
     finally:
         site.stop()
 

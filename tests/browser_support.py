@@ -119,17 +119,18 @@ NATIONAL_ID = national_id.synthetic(dt.date(1990, 3, 14), random.Random(11))
 @dataclass
 class Patient:
     """A patient on the demo's page, in the browser: the steps of a booking and of Mine timer,
-    each ending where the next begins. `shoot` (when given) saves each step's screenshot."""
+    each ending where the next begins. `at_each_step` (e.g. `shoot`) is called with each
+    step's name once the page shows it."""
 
     page: Any
     demo: DemoSite
     national_id: str = NATIONAL_ID
     mobile: str = MOBILE
-    shoot: Callable[[str], Path] | None = None
+    at_each_step: Callable[[str], object] | None = None
 
     def snap(self, step: str) -> None:
-        if self.shoot is not None:
-            self.shoot(step)
+        if self.at_each_step is not None:
+            self.at_each_step(step)
 
     def heading(self) -> str:
         return str(self.page.locator("h1").first.inner_text()).strip()

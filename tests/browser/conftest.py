@@ -4,6 +4,8 @@ path — no browser is ever downloaded (scripts/browser installs `chromium`).
 Fixtures:
     page          a fresh page; any request that would leave this machine (a host other than
                   127.0.0.1, localhost or *.localhost) is refused and fails the test
+    axe_page      a page whose context bypasses the site's Content-Security-Policy, so that the
+                  vendored axe-core can be injected (only for the accessibility check)
     shoot         shoot("step") saves a screenshot of the page as a test artefact:
                   test-artefacts/browser/<test>/<NN>-<step>.png (TEST_ARTEFACTS moves it)
     demo_site     a demo workspace applied to its reference site (running, dev API on) and
@@ -58,9 +60,8 @@ def guard() -> Guard:
     return Guard()
 
 
-@pytest.fixture
-def page(browser: Any, guard: Guard) -> Iterator[Any]:
-    context = browser.new_context(service_workers="block")
+def _guarded_page(browser: Any, guard: Guard, **options: Any) -> Iterator[Any]:
+    context = browser.new_context(service_workers="block", **options)
     context.route("**/*", guard.route)
     opened = context.new_page()
     try:
@@ -69,6 +70,16 @@ def page(browser: Any, guard: Guard) -> Iterator[Any]:
         context.close()
     if guard.refused:
         pytest.fail(f"requests left this machine: {', '.join(guard.refused)}")
+
+
+@pytest.fixture
+def page(browser: Any, guard: Guard) -> Iterator[Any]:
+    yield from _guarded_page(browser, guard)
+
+
+@pytest.fixture
+def axe_page(browser: Any, guard: Guard) -> Iterator[Any]:
+    yield from _guarded_page(browser, guard, bypass_csp=True)
 
 
 def artefacts_dir(request: pytest.FixtureRequest) -> Path:

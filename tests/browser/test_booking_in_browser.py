@@ -14,7 +14,7 @@ from browser_support import DemoSite, Patient
 def test_a_booking_through_the_page_lands_in_the_opus_book(
     page: Any, shoot: Callable[[str], Path], demo_site: DemoSite
 ) -> None:
-    patient = Patient(page, demo_site, shoot=shoot)
+    patient = Patient(page, demo_site, at_each_step=shoot)
     patient.book()
     assert "Du får en bekreftelse på SMS." in page.locator("#bekreftelse").inner_text()
     assert demo_site.booked_in_opus() == []  # not in the book until the sync brings it
@@ -25,7 +25,7 @@ def test_a_booking_through_the_page_lands_in_the_opus_book(
 def test_mine_timer_log_in_move_and_cancel(
     page: Any, shoot: Callable[[str], Path], demo_site: DemoSite
 ) -> None:
-    patient = Patient(page, demo_site, shoot=shoot)
+    patient = Patient(page, demo_site, at_each_step=shoot)
     patient.book()
     patient.log_in()
     [booking] = patient.appointments()

@@ -144,7 +144,7 @@ def _sync_and_book(config: Path, url: str) -> bool:
 
     sync_once()
     account = load_config(config).config.accounts["demo"]
-    _step("a patient books the first free time, with the code the site sends")
+    _step("a patient books the first free time on the patient page, with the code the site sends")
     booked = book_first_time(account, url, clinic_today())
     if booked is None:
         echo("the site offers no time to book", err=True)
@@ -153,6 +153,7 @@ def _sync_and_book(config: Path, url: str) -> bool:
         f"booked {booked.treatment} with {booked.provider} at {booked.clinic}, "
         f"{booked.start:%a %Y-%m-%d %H:%M} (booking {booked.booking_id})"
     )
+    echo(f"confirmed on the patient page: {booked.confirmation}")
     sync_once()
     shown = in_the_book(account, booked.booking_id)
     where = f"in {booked.provider}'s appointment book"

@@ -4,9 +4,12 @@ path — no browser is ever downloaded (scripts/browser installs `chromium`).
 Fixtures:
     page          a fresh page; any request that would leave this machine (a host other than
                   127.0.0.1, localhost or *.localhost) is refused and fails the test
+    axe_page      a page whose context bypasses the site's Content-Security-Policy, so that the
+                  vendored axe-core can be injected (only for the accessibility check)
     shoot         shoot("step") saves a screenshot of the page as a test artefact:
                   test-artefacts/browser/<test>/<NN>-<step>.png (TEST_ARTEFACTS moves it)
-    demo_site     a demo workspace applied to its reference site (running, dev API on)
+    demo_site     a demo workspace applied to its reference site (running, dev API on) and
+                  synced once (its free time published)
     preview_of    preview_of(PATH) runs `reconciler preview PATH` on a loopback port
 
 Without chromium the tests skip, but under CI (CI set) they fail: there they must run.
@@ -57,9 +60,8 @@ def guard() -> Guard:
     return Guard()
 
 
-@pytest.fixture
-def page(browser: Any, guard: Guard) -> Iterator[Any]:
-    context = browser.new_context(service_workers="block")
+def _guarded_page(browser: Any, guard: Guard, **options: Any) -> Iterator[Any]:
+    context = browser.new_context(service_workers="block", **options)
     context.route("**/*", guard.route)
     opened = context.new_page()
     try:
@@ -68,6 +70,16 @@ def page(browser: Any, guard: Guard) -> Iterator[Any]:
         context.close()
     if guard.refused:
         pytest.fail(f"requests left this machine: {', '.join(guard.refused)}")
+
+
+@pytest.fixture
+def page(browser: Any, guard: Guard) -> Iterator[Any]:
+    yield from _guarded_page(browser, guard)
+
+
+@pytest.fixture
+def axe_page(browser: Any, guard: Guard) -> Iterator[Any]:
+    yield from _guarded_page(browser, guard, bypass_csp=True)
 
 
 def artefacts_dir(request: pytest.FixtureRequest) -> Path:
@@ -98,14 +110,15 @@ def shoot(page: Any, request: pytest.FixtureRequest) -> Callable[[str], Path]:
 @pytest.fixture
 def demo_site(tmp_path: Path, cli: RunCli) -> Iterator[DemoSite]:
     """A demo workspace applied to its booking site, which runs with its dev API (the codes
-    it sends patients)."""
-    workspace = init(tmp_path / "demo")
+    it sends patients), and one sync cycle run (the free time published)."""
+    workspace = init(tmp_path / "demo", seed=1)
     site = BackgroundSite(workspace.site, dev=True).start()
     try:
         point_at(workspace.config, site.url)
-        applied = cli("apply", workspace.config.parent, "--auto-approve")
-        assert applied.code == 0, applied.err
-        yield DemoSite(workspace, site)
+        demo = DemoSite(workspace, site, cli)
+        demo.apply()
+        demo.sync()
+        yield demo
     finally:
         site.stop()
 

@@ -120,6 +120,10 @@ def test_the_demo_journey_runs_start_to_end_and_stops_cleanly(cli: RunCli, tmp_p
     assert "treatments: - Undersøkelse, - Tannrens, - Akutt" in out
     assert "bookings: 1 written, 0 rejected" in out  # the patient's booking, by the second sync
     assert "'s appointment book: " in out and "registered by ITB" in out
+    # booked through the page's own forms: its confirmation page says where
+    assert "patient books the first free time on the patient page" in out
+    confirmed = next(line for line in out.splitlines() if line.startswith("confirmed on the "))
+    assert "/sites/demo-tannlegene/bekreftet/" in confirmed
     site = next(line for line in out.splitlines() if line.startswith("The booking site runs at"))
     url = site.split()[-3]
     assert f"The patient page: {url}/sites/demo-tannlegene/\n" in out

@@ -2,9 +2,8 @@
 rebuild whenever a config file changed (checked when the page is asked for), and the
 config's problems in place of the page while the config is invalid.
 
-    /sites/<subdomain>/   the patient page (the site's own; a summary of what the site
-                          holds while the site has no page), or the config's problems
-    /                     the same page (a redirect to it when the site has none there)
+    /sites/<subdomain>/   the patient page, or the config's problems while it is invalid
+    /                     a redirect to it
     everything else       the reference site as it is after the last good build
 """
 
@@ -28,7 +27,6 @@ from reconciler.config import LoadedConfig, load_config
 from reconciler.config.loader import find_root_file
 from reconciler.config.model import Account
 from reconciler.domain.clock import clinic_now
-from reconciler.domain.resources import keys_of
 from reconciler.domain.secrets import redact
 from reconciler.errors import ConfigError, Problem, ReconcilerError, UsageError
 from reconciler.preview.push import fill, one_time_certificate
@@ -325,28 +323,10 @@ class PreviewApp:
             if latest is not None and not latest.ok:
                 await _html(send, problems_page(self.preview, latest))
                 return
-        if not page or await _answered(self.preview.app, scope, receive, send):
-            if not page:
-                await self.preview.app(scope, receive, send)
-            return
-        if scope["path"] == "/":
+        if page and scope["path"] == "/":
             await _redirect(send, f"/sites/{self.preview.subdomain}/")
             return
-        await _html(send, summary_page(self.preview))
-
-
-async def _answered(app: Any, scope: Scope, receive: Any, send: Any) -> bool:
-    """Let the site answer; False (nothing sent) when it has nothing there (404)."""
-    state = {"missing": False}
-
-    async def watch(message: Message) -> None:
-        if message["type"] == "http.response.start" and message["status"] == 404:
-            state["missing"] = True
-        if not state["missing"]:
-            await send(message)
-
-    await app(scope, receive, watch)
-    return not state["missing"]
+        await self.preview.app(scope, receive, send)
 
 
 _HEADERS = [
@@ -408,49 +388,3 @@ def problems_page(preview: Preview, built: Build) -> str:
         f'<ul class="problems">{items}</ul>{kept}{_meta(preview, built)}'
     )
     return _document("Preview: the config has problems", body)
-
-
-def summary_page(preview: Preview) -> str:
-    """What the site holds, while the site has no patient page of its own."""
-    built = preview.good
-    assert built is not None
-    assert built.want is not None
-    want = built.want
-    by_kind: dict[str, list[dict[str, Any]]] = {}
-    for res in want.resources:
-        by_kind.setdefault(res.kind, []).append(res.attrs)
-    texts = next((a for a in by_kind.get("site_settings", []) if "heading" in a), {})
-    heading = texts.get("heading") or f"{want.settings.subdomain}"
-    parts = [f"<h1>{html.escape(str(heading))}</h1>"]
-    if texts.get("welcome"):
-        parts.append(f"<p>{html.escape(str(texts['welcome']))}</p>")
-    parts.append("<h2>Clinics</h2><ul>")
-    for clinic in by_kind.get("site_clinic", []):
-        people = [
-            str(p["name"]) + (f" ({p['title']})" if p["title"] and p["consent.title"] else "")
-            for p in by_kind.get("site_clinician", [])
-            if p["clinic"] == clinic["id"] and p["database"] == clinic["database"]
-        ]
-        parts.append(
-            f"<li><strong>{html.escape(str(clinic['name']))}</strong>: "
-            f"{html.escape(', '.join(people))}</li>"
-        )
-    parts.append("</ul><h2>Treatments</h2><ul>")
-    parts += [
-        f"<li>{html.escape(keys_of(r.address)[-1])}</li>"
-        for r in want.resources
-        if r.kind == "site_treatment"
-    ]
-    free = sorted(b.span.start for f in want.free for b in f.batches)
-    first = f", the first {free[0]:%a %d.%m %H:%M}" if free else ""
-    sources = "; ".join(f"{db}: {source}" for db, source in want.sources.items())
-    parts.append(
-        f"</ul><p>{built.free_times} stretches of free time{first} "
-        f"(from {html.escape(sources)}).</p>"
-    )
-    parts.append(
-        '<p class="meta">The site serves no patient page of its own yet: this summary shows '
-        "what it holds.</p>"
-    )
-    parts.append(_meta(preview, built))
-    return _document(f"Preview: {heading}", "".join(parts))

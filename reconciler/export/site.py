@@ -12,8 +12,9 @@ from typing import Any
 from reconciler.config.model import Account
 from reconciler.errors import ReconcilerError
 from reconciler.providers.site import backend_client
+from reconciler.providers.site.live import live_settings
 from reconciler.providers.site.models import CONSENT_PHOTO, CONSENT_TITLE, MasterData, Subdomain
-from reconciler.providers.site.resources import LOGO, database_id, live_settings
+from reconciler.providers.site.resources import LOGO, database_id
 
 REGISTRATION_FIELDS = (
     "address1",

@@ -11,15 +11,10 @@ from reconciler.domain.resources import Resource
 from reconciler.plan.database_side import DatabaseSide, SourceOf
 from reconciler.providers.site import backend_client
 from reconciler.providers.site.backend import BackendClient
+from reconciler.providers.site.desired import desired, problems
+from reconciler.providers.site.live import live
 from reconciler.providers.site.models import MasterData
-from reconciler.providers.site.resources import (
-    TREATMENT_FIELDS,
-    OpusFacts,
-    database_id,
-    desired,
-    live,
-    problems,
-)
+from reconciler.providers.site.resources import TREATMENT_FIELDS, OpusFacts, database_id
 
 
 @dataclass

@@ -24,8 +24,9 @@ from reconciler.providers.site import ClientCertificate, connect_backend
 from reconciler.providers.site.applier import SiteApplier
 from reconciler.providers.site.backend import BackendClient
 from reconciler.providers.site.freetime import site_batch
+from reconciler.providers.site.live import live
 from reconciler.providers.site.models import AvailableTimeslotBatch, TimeSlotDiffV2
-from reconciler.providers.site.resources import KINDS, database_id, live
+from reconciler.providers.site.resources import KINDS, database_id
 from reconciler.site import Store
 from reconciler.site.background import BackgroundSite
 

@@ -31,7 +31,7 @@ from reconciler.domain.secrets import redact
 from reconciler.errors import ConfigError, Problem, ReconcilerError, UsageError
 from reconciler.preview.push import fill, one_time_certificate
 from reconciler.preview.state import Wanted, wanted
-from reconciler.providers.site.resources import problems as site_problems
+from reconciler.providers.site.desired import problems as site_problems
 from reconciler.site.app import create_app
 
 MAX_WATCHED = 5000  # files under the config's directory whose changes rebuild the preview

@@ -34,7 +34,8 @@ from reconciler.providers.opus.connection import create_engine, explain
 from reconciler.providers.opus.desired import publishing_rule
 from reconciler.providers.opus.live import live
 from reconciler.providers.opus.resources import Scope, scope_of
-from reconciler.providers.site.resources import OpusFacts, desired
+from reconciler.providers.site.desired import desired
+from reconciler.providers.site.resources import OpusFacts
 
 FROM_DATABASE = "the Opus database (read only)"
 FROM_RULES = "the publishing rules alone"

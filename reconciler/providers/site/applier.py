@@ -12,6 +12,7 @@ from reconciler.config.model import Account
 from reconciler.domain.resources import Action, Change, keys_of
 from reconciler.errors import SiteError
 from reconciler.providers.site.backend import BackendClient
+from reconciler.providers.site.desired import data_uri
 from reconciler.providers.site.models import (
     Clinic,
     Clinician,
@@ -27,7 +28,6 @@ from reconciler.providers.site.resources import (
     SECTIONS,
     STEP_CODES,
     STEPS,
-    data_uri,
     database_id,
 )
 

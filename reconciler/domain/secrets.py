@@ -27,7 +27,9 @@ MASK: Final = "(sensitive)"
 _INVISIBLE = re.compile("[\u200b-\u200d\u2060\ufeff]")
 
 _MADE: set[str] = set()
-_NATIONAL_ID = re.compile(r"(?<!\d)\d{6}[ -]?\d{5}(?!\d)")
+# Eleven digits standing on their own: not a run of digits inside a longer word or a hex
+# digest (a plan's digest is no national id, and must print whole).
+_NATIONAL_ID = re.compile(r"(?<![0-9A-Za-z])\d{6}[ -]?\d{5}(?![0-9A-Za-z])")
 
 
 class SecretProblem(ValueError):

@@ -150,3 +150,20 @@ def test_national_ids_in_free_text(text: str, positions: list[int]) -> None:
 )
 def test_mobiles_in_free_text(text: str, positions: list[int]) -> None:
     assert mobile_positions_in(text) == positions
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("fnr 01018012345.", "fnr (national id)."),
+        ('{"id": "010180 12345"}', '{"id": "(national id)"}'),
+        ("blake2b-256:2eea384227700ed6047076e6fd1a01234567890b14693c7d", None),  # a digest
+        ("plan 0da71aaae1ff4512abd78394712345678901", None),
+    ],
+)
+def test_output_masks_national_ids_but_not_digits_inside_a_digest(
+    text: str, shown: str | None
+) -> None:
+    from reconciler.domain.secrets import redact  # noqa: PLC0415
+
+    assert redact(text) == (shown if shown is not None else text)

@@ -72,12 +72,10 @@ def _journey(directory: Path, once: bool) -> int:
             return 1
         if once:
             return 0
-        try:
-            echo(f"\nThe booking site runs at {site.url} until Ctrl-C.")
-            echo(f"The patient page: {page_url(site.url)}")
-            until_stopped()
-        except KeyboardInterrupt:  # the way to stop it: a clean end
-            echo("stopped")
+        echo(f"\nThe booking site runs at {site.url} until Ctrl-C.")
+        echo(f"The patient page: {page_url(site.url)}")
+        until_stopped()
+        echo("stopped")
         return 0
     finally:
         site.stop()

@@ -54,10 +54,8 @@ def _serve(path: Path, account: str | None, port: int, open_browser: bool) -> in
         echo("Edit the config and reload the page to see the change. Ctrl-C to stop.")
         if open_browser:
             webbrowser.open(preview.page_url)
-        try:
-            until_stopped()
-        except KeyboardInterrupt:  # the way to stop it: a clean end
-            echo("stopped")
+        until_stopped()
+        echo("stopped")
         return 0
     finally:
         preview.stop()

@@ -26,8 +26,11 @@ def stoppable() -> Iterator[None]:
 
 
 def until_stopped() -> None:
-    """Wait until Ctrl-C or SIGTERM (KeyboardInterrupt), inside `stoppable`."""
-    threading.Event().wait()
+    """Wait until Ctrl-C or SIGTERM (inside `stoppable`): the way to stop, a clean end."""
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        return
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:

@@ -72,10 +72,10 @@ def _journey(directory: Path, once: bool) -> int:
             return 1
         if once:
             return 0
-        echo(f"\nThe booking site runs at {site.url} until Ctrl-C.")
-        echo(f"The patient page: {page_url(site.url)}")
-        until_stopped()
-        echo("stopped")
+        until_stopped(
+            f"\nThe booking site runs at {site.url} until Ctrl-C.",
+            f"The patient page: {page_url(site.url)}",
+        )
         return 0
     finally:
         site.stop()

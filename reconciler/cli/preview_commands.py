@@ -50,12 +50,12 @@ def _serve(path: Path, account: str | None, port: int, open_browser: bool) -> in
         echo("stopped")
         return 0
     try:
-        echo(f"\nThe page: {preview.page_url}")
-        echo("Edit the config and reload the page to see the change. Ctrl-C to stop.")
         if open_browser:
             webbrowser.open(preview.page_url)
-        until_stopped()
-        echo("stopped")
+        until_stopped(
+            f"\nThe page: {preview.page_url}",
+            "Edit the config and reload the page to see the change. Ctrl-C to stop.",
+        )
         return 0
     finally:
         preview.stop()

@@ -10,6 +10,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
 
+from reconciler.cli.report import echo
+
 
 @contextmanager
 def stoppable() -> Iterator[None]:
@@ -25,12 +27,15 @@ def stoppable() -> Iterator[None]:
         signal.signal(signal.SIGTERM, before[1])
 
 
-def until_stopped() -> None:
-    """Wait until Ctrl-C or SIGTERM (inside `stoppable`): the way to stop, a clean end."""
+def until_stopped(*lines: str) -> None:
+    """Say `lines`, then wait until Ctrl-C or SIGTERM (inside `stoppable`) — the way to stop,
+    a clean end, whenever it comes — and say so."""
     try:
+        for line in lines:
+            echo(line)
         threading.Event().wait()
     except KeyboardInterrupt:
-        return
+        echo("stopped")
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:

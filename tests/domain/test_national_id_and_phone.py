@@ -157,8 +157,8 @@ def test_mobiles_in_free_text(text: str, positions: list[int]) -> None:
     [
         ("fnr 01018012345.", "fnr (national id)."),
         ('{"id": "010180 12345"}', '{"id": "(national id)"}'),
-        ("blake2b-256:2eea384227700ed6047076e6fd1a01234567890b14693c7d", None),  # a digest
-        ("plan 0da71aaae1ff4512abd78394712345678901", None),
+        ("blake2b-256:2eea384227700ed6047076e6fd1a83920571946b14693c7d", None),  # a digest
+        ("plan 0da71aaae1ff4512abd783947c58203719465", None),
     ],
 )
 def test_output_masks_national_ids_but_not_digits_inside_a_digest(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from collections import Counter
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -26,7 +27,7 @@ from reconciler.plan.database_side import DatabaseSide
 from reconciler.plan.diff import closest, diff, matches, unmatched
 from reconciler.plan.fingerprints import config_fingerprint, live_fingerprint
 from reconciler.plan.model import AccountPlan, Plan
-from reconciler.plan.site_side import SiteSide, read_site
+from reconciler.plan.site_side import SiteSide, SiteState, fetch_site, read_site
 from reconciler.providers.opus import bookkeeping as books
 from reconciler.providers.opus import create_bookkeeping, schema_for
 from reconciler.providers.opus.connection import connected, create_engine
@@ -93,23 +94,36 @@ def _order(change: Change) -> tuple[int, int, str]:
 def read_account(
     name: str, account: Account, loaded: LoadedConfig, today: date, *, with_site: bool = True
 ) -> AccountSides:
-    """Read the account's active databases and (unless left out) its site. On failure,
+    """Read the account's active databases and (unless left out) its site — the site in a
+    thread while the databases are read, since it needs nothing from them. On failure,
     whatever was opened is closed before the error goes on."""
     if not any(db.active for db in account.databases.values()):
         raise ReconcilerError(
             f"account '{name}' has no active database", "set active: true on one database"
         )
     sides = AccountSides(name, account)
+    active = [db_name for db_name, db in account.databases.items() if db.active]
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="site-read")
+    site = pool.submit(fetch_site, account, active) if with_site else None
     try:
-        for db_name, db in account.databases.items():
-            if db.active:
-                sides.databases[db_name] = _read_database(name, account, db_name, loaded, today)
-        if with_site:
-            sides.site = read_site(name, account, sides.databases, loaded.source_of)
+        for db_name in active:
+            sides.databases[db_name] = _read_database(name, account, db_name, loaded, today)
+        if site is not None:
+            state = site.result()
+            sides.site = read_site(name, account, sides.databases, loaded.source_of, state)
     except BaseException:
         sides.close()
+        if site is not None and sides.site is None:  # its client closed once it is read
+            site.add_done_callback(_close_unused)
         raise
+    finally:
+        pool.shutdown(wait=False)
     return sides
+
+
+def _close_unused(site: Future[SiteState]) -> None:
+    if not site.cancelled() and site.exception() is None:
+        site.result().client.close()
 
 
 def _read_database(

@@ -13,7 +13,7 @@ from reconciler.providers.site import backend_client
 from reconciler.providers.site.backend import BackendClient
 from reconciler.providers.site.desired import desired, problems
 from reconciler.providers.site.live import live
-from reconciler.providers.site.models import MasterData
+from reconciler.providers.site.models import MasterData, Subdomain
 from reconciler.providers.site.resources import TREATMENT_FIELDS, OpusFacts, database_id
 
 
@@ -56,26 +56,50 @@ def facts_of(side: DatabaseSide) -> OpusFacts:
     )
 
 
-def read_site(
-    name: str, account: Account, databases: dict[str, DatabaseSide], source_of: SourceOf
-) -> SiteSide:
-    """Read the site (one request per kind of object) and compile what the config wants."""
+@dataclass
+class SiteState:
+    """What the site holds, as read: nothing is readable before the certificate is
+    activated (no thumbprint)."""
+
+    client: BackendClient
+    thumbprint: str | None = None
+    document: Subdomain | None = None
+    master: dict[str, MasterData] = field(default_factory=dict)  # by config database name
+
+
+def fetch_site(account: Account, databases: list[str]) -> SiteState:
+    """Read the site: one request per kind of object. It needs nothing from Opus, so that
+    the planner reads it while it reads the databases."""
     client = backend_client(account)
     try:
-        facts = [facts_of(side) for side in databases.values()]
-        wanted = desired(name, account, facts, source_of)
-        trouble = [(("accounts", name, *path), message) for path, message in problems(account)]
         info = client.account()
-        if info.Thumbprint is None:  # nothing is readable before activation
-            return SiteSide(client, wanted, [], trouble, readable=False)
+        if info.Thumbprint is None:
+            return SiteState(client)
         registered = {d.OpusDatabaseID for d in client.databases()}
         master: dict[str, MasterData] = {}
         for db_name in databases:
             db_id = database_id(account.subdomain, db_name)
             if db_id in registered:
                 master[db_name] = client.master_data(db_id)
-        found = live(account, info.Thumbprint, client.subdomain(), master)
-        return SiteSide(client, wanted, found, trouble)
+        return SiteState(client, info.Thumbprint, client.subdomain(), master)
     except BaseException:
         client.close()
         raise
+
+
+def read_site(
+    name: str,
+    account: Account,
+    databases: dict[str, DatabaseSide],
+    source_of: SourceOf,
+    state: SiteState,
+) -> SiteSide:
+    """The site as read (`state`), and what the config — with the Opus rows it names —
+    wants it to hold."""
+    facts = [facts_of(side) for side in databases.values()]
+    wanted = desired(name, account, facts, source_of)
+    trouble = [(("accounts", name, *path), message) for path, message in problems(account)]
+    if state.thumbprint is None or state.document is None:
+        return SiteSide(state.client, wanted, [], trouble, readable=False)
+    found = live(account, state.thumbprint, state.document, state.master)
+    return SiteSide(state.client, wanted, found, trouble)

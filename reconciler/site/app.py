@@ -39,7 +39,7 @@ from reconciler.site.api.backend import (
 from reconciler.site.api.bodies import BodyGuard
 from reconciler.site.api.limits import RateLimits
 from reconciler.site.api.problems import (
-    Problem,
+    HttpProblem,
     handle_http_exception,
     handle_problem,
     handle_unexpected_response,
@@ -129,7 +129,7 @@ def create_app(
     app = Starlette(
         routes=routes,
         middleware=[Middleware(Guard), Middleware(BodyGuard)],
-        exception_handlers={Problem: handle_problem, HTTPException: handle_http_exception},
+        exception_handlers={HttpProblem: handle_problem, HTTPException: handle_http_exception},
     )
     app.state.site = SiteContext(store, dev, require_client_certificate, limits or RateLimits())
     return app

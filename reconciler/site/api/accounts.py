@@ -19,7 +19,7 @@ from starlette.requests import Request
 
 from reconciler.site.api.certificates import peer_certificate
 from reconciler.site.api.limits import Caller, Meters, RateLimits, key_failures
-from reconciler.site.api.problems import Problem
+from reconciler.site.api.problems import HttpProblem
 from reconciler.site.booking.settings import INFO_MAINTENANCE, SiteSettings, load_settings
 from reconciler.site.store import keys
 from reconciler.site.store.database import Store
@@ -77,7 +77,7 @@ def by_key(request: Request) -> Account:
     too many wrong keys (checked before the key is, so that guessing stops)."""
     key = request.headers.get("apikey")
     if not key:
-        raise Problem(
+        raise HttpProblem(
             401,
             "account-key-missing",
             "this call needs the account key in the apiKey header",
@@ -94,7 +94,7 @@ def by_key(request: Request) -> Account:
     if account is None:
         with store.write() as db:
             Meters(db, store, who.limits).count(key_failures(who))
-        raise Problem(
+        raise HttpProblem(
             401,
             "account-key-rejected",
             "the account key was not accepted",
@@ -110,7 +110,7 @@ def by_token(request: Request) -> Account:
     authorization = request.headers.get("authorization", "")
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise Problem(
+        raise HttpProblem(
             401,
             "token-missing",
             "this call needs a backend token: Authorization: Bearer <token>",
@@ -123,7 +123,7 @@ def by_token(request: Request) -> Account:
             (keys.token_hash(token.strip()),),
         ).fetchone()
         if row is None or row["expires_at"] <= site.store.now_text():
-            raise Problem(
+            raise HttpProblem(
                 401,
                 "token-expired" if row is not None else "token-rejected",
                 "the backend token has expired" if row else "the backend token is not valid",
@@ -142,7 +142,7 @@ def check_connection_certificate(request: Request, thumbprint: str | None) -> No
     peer = peer_certificate(request.scope)
     if peer is None:
         if context(request).require_client_certificate:
-            raise Problem(
+            raise HttpProblem(
                 403,
                 "certificate-required",
                 "backend calls need the account's client certificate, and none was presented",
@@ -150,7 +150,7 @@ def check_connection_certificate(request: Request, thumbprint: str | None) -> No
             )
         return
     if thumbprint is not None and peer.thumbprint != thumbprint:
-        raise Problem(
+        raise HttpProblem(
             403,
             "certificate-mismatch",
             "the client certificate of this connection is not the one activated for the account",
@@ -162,7 +162,7 @@ def by_site(request: Request) -> Account:
     """The account whose booking site this is (by subdomain), or 404."""
     subdomain = request.path_params.get("subdomain") or host_label(request)
     if subdomain is None:
-        raise Problem(
+        raise HttpProblem(
             404,
             "no-site",
             "this address names no booking site",
@@ -172,14 +172,14 @@ def by_site(request: Request) -> Account:
     with store.read() as db:
         account = _one(db, "subdomain", subdomain.lower())
     if account is None:
-        raise Problem(404, "no-site", "there is no booking site at this address", "check it")
+        raise HttpProblem(404, "no-site", "there is no booking site at this address", "check it")
     return account
 
 
 def require_enabled(enabled: bool, what: str) -> None:
     """403 unless the site's setting for `what` is on."""
     if not enabled:
-        raise Problem(403, "not-enabled", f"this site does not allow {what}", "call the clinic")
+        raise HttpProblem(403, "not-enabled", f"this site does not allow {what}", "call the clinic")
 
 
 def open_site(request: Request) -> Account:
@@ -187,7 +187,7 @@ def open_site(request: Request) -> Account:
     account = by_site(request)
     if account.settings.FlexibilitySettings.MaintenanceMode:
         text = account.settings.MediaSettings.TextContainer.get(INFO_MAINTENANCE)
-        raise Problem(
+        raise HttpProblem(
             503,
             "maintenance-mode",
             text or "the booking site is closed for maintenance",

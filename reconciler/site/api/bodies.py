@@ -18,7 +18,7 @@ import re
 from collections.abc import MutableMapping
 from typing import Any
 
-from reconciler.site.api.problems import Problem
+from reconciler.site.api.problems import HttpProblem
 
 MAX_DEPTH = 32
 MAX_PUBLIC_BODY = 256 * 1024
@@ -46,8 +46,8 @@ def nesting_exceeds(body: bytes, limit: int = MAX_DEPTH) -> bool:
     return _INNERMOST.search(brackets) is not None
 
 
-def too_large(limit: int) -> Problem:
-    return Problem(
+def too_large(limit: int) -> HttpProblem:
+    return HttpProblem(
         413,
         "body-too-large",
         f"the request body is larger than {limit // 1024} KiB",
@@ -55,8 +55,8 @@ def too_large(limit: int) -> Problem:
     )
 
 
-def too_deep() -> Problem:
-    return Problem(
+def too_deep() -> HttpProblem:
+    return HttpProblem(
         400,
         "too-deep",
         f"the JSON body nests arrays and objects more than {MAX_DEPTH} levels deep",

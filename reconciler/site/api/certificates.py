@@ -18,7 +18,7 @@ from typing import Any
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from reconciler.site.api.problems import Problem
+from reconciler.site.api.problems import HttpProblem
 
 
 @dataclass(frozen=True)
@@ -40,11 +40,11 @@ def thumbprint(der: bytes) -> str:
 
 
 def inspect(der: bytes) -> CertificateInfo:
-    """The facts of a DER certificate; a Problem (400) if it is not one."""
+    """The facts of a DER certificate; a HttpProblem (400) if it is not one."""
     try:
         certificate = x509.load_der_x509_certificate(der)
     except ValueError:
-        raise Problem(
+        raise HttpProblem(
             400,
             "invalid-certificate",
             "Certificate.RawData is not a DER-encoded X.509 certificate",
@@ -65,7 +65,7 @@ def from_base64(raw: str) -> CertificateInfo:
     try:
         der = base64.b64decode(raw, validate=True)
     except (binascii.Error, ValueError):
-        raise Problem(
+        raise HttpProblem(
             400,
             "invalid-certificate",
             "Certificate.RawData is not base64",

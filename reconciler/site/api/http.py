@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from reconciler.site.api.bodies import too_deep
-from reconciler.site.api.problems import Problem, from_validation_error, invalid
+from reconciler.site.api.problems import HttpProblem, from_validation_error, invalid
 from reconciler.site.booking.times import normalize
 
 M = TypeVar("M", bound=BaseModel)
@@ -29,10 +29,10 @@ T = TypeVar("T")
 
 
 async def body_as(request: Request, model: type[M]) -> M:
-    """The JSON body as `model`, or a 400 Problem naming what is wrong."""
+    """The JSON body as `model`, or a 400 HttpProblem naming what is wrong."""
     content_type = request.headers.get("content-type", "")
     if content_type.split(";")[0].strip().lower() != "application/json":
-        raise Problem(
+        raise HttpProblem(
             415,
             "unsupported-media-type",
             "the request body must be JSON",
@@ -44,7 +44,7 @@ async def body_as(request: Request, model: type[M]) -> M:
     except RecursionError:  # bodies.BodyGuard refuses deep nesting first; this is a second net
         raise too_deep() from None
     except ValueError:
-        raise Problem(
+        raise HttpProblem(
             400, "invalid-json", "the request body is not valid JSON", "send valid JSON"
         ) from None
     if nulls:
@@ -161,7 +161,7 @@ class Query:
             raise _bad(name, "must be a UUID") from None
 
 
-def _bad(name: str, message: str) -> Problem:
+def _bad(name: str, message: str) -> HttpProblem:
     return invalid([{"field": f"query.{name}", "message": f"{name} {message}"}], "the query")
 
 

@@ -26,7 +26,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from reconciler.site.api.http import run
-from reconciler.site.api.problems import Problem
+from reconciler.site.api.problems import HttpProblem
 from reconciler.site.booking.times import to_text
 from reconciler.site.store.database import Store
 
@@ -42,7 +42,7 @@ async def idempotent(
     if key is None:
         return await _answer(produce)
     if not 1 <= len(key) <= 200 or not key.isascii() or not key.isprintable():
-        raise Problem(
+        raise HttpProblem(
             400,
             "invalid-idempotency-key",
             "Idempotency-Key must be 1 to 200 printable ASCII characters",
@@ -78,7 +78,7 @@ async def idempotent(
 async def _answer(produce: Callable[[], Awaitable[Response]]) -> Response:
     try:
         return await produce()
-    except Problem as problem:
+    except HttpProblem as problem:
         return problem.response()
 
 
@@ -121,14 +121,14 @@ def _claim(store: Store, scope: str, key: str, fingerprint: str) -> Response | N
             )
             return None
     if not hmac.compare_digest(row["request_hash"], fingerprint):
-        raise Problem(
+        raise HttpProblem(
             422,
             "idempotency-key-reused",
             "this Idempotency-Key was used for a different request",
             "send a fresh key with each distinct write",
         )
     if row["status"] is None:
-        raise Problem(
+        raise HttpProblem(
             409,
             "request-in-progress",
             "a request with this Idempotency-Key is still being handled",

@@ -38,7 +38,7 @@ import sqlite3
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 
-from reconciler.site.api.problems import Problem
+from reconciler.site.api.problems import HttpProblem
 from reconciler.site.booking.times import to_text
 from reconciler.site.store.database import Store
 
@@ -212,11 +212,11 @@ class Meters:
         return allowed
 
 
-def rate_limited(meter: Meter, seconds: int) -> Problem:
+def rate_limited(meter: Meter, seconds: int) -> HttpProblem:
     later = f"{math.ceil(seconds / 60)} minutes" if seconds >= 90 else f"{seconds} seconds"
     hours = meter.limit.window.total_seconds() / 3600
     window = "an hour" if hours == 1 else f"{hours:g} hours"
-    return Problem(
+    return HttpProblem(
         429,
         "rate-limited",
         f"too many {meter.what} (at most {meter.limit.count} in {window}); try again in {later}",

@@ -1,6 +1,6 @@
 """Errors as `application/problem+json` (RFC 9457): what went wrong and what to do.
 
-Every refusal the site makes is a `Problem` with a stable `code` (also the last part of its
+Every refusal the site makes is a `HttpProblem` with a stable `code` (also the last part of its
 `type`), a `title`, a `detail` saying what happened and a `hint` saying what to do. No problem
 ever carries a secret, an account key or a national identity number: details name fields, not
 their values. Anything unexpected becomes a plain 500 with no traceback in the response.
@@ -25,7 +25,7 @@ PROBLEM_MEDIA_TYPE = "application/problem+json"
 log = logging.getLogger("reconciler.site")
 
 
-class Problem(Exception):
+class HttpProblem(Exception):
     """A refusal with an HTTP status. `errors` lists field-level problems ({field, message})."""
 
     def __init__(
@@ -72,9 +72,9 @@ class Problem(Exception):
         )
 
 
-def invalid(errors: list[dict[str, str]], what: str = "the request") -> Problem:
+def invalid(errors: list[dict[str, str]], what: str = "the request") -> HttpProblem:
     fields = ", ".join(e["field"] for e in errors[:5]) + (" …" if len(errors) > 5 else "")
-    return Problem(
+    return HttpProblem(
         400,
         "invalid-request",
         f"{what} is not valid: {fields}",
@@ -83,8 +83,8 @@ def invalid(errors: list[dict[str, str]], what: str = "the request") -> Problem:
     )
 
 
-def from_validation_error(error: ValidationError, where: str) -> Problem:
-    """A pydantic error as a Problem. Only locations and messages are kept — never the input,
+def from_validation_error(error: ValidationError, where: str) -> HttpProblem:
+    """A pydantic error as a HttpProblem. Only locations and messages are kept — never the input,
     which may hold a national id or a secret."""
     errors = []
     for e in error.errors(include_url=False, include_input=False, include_context=False):
@@ -93,12 +93,12 @@ def from_validation_error(error: ValidationError, where: str) -> Problem:
     return invalid(errors, where)
 
 
-def not_found(what: str, hint: str = "check the id and the address") -> Problem:
-    return Problem(404, "not-found", f"{what} was not found", hint)
+def not_found(what: str, hint: str = "check the id and the address") -> HttpProblem:
+    return HttpProblem(404, "not-found", f"{what} was not found", hint)
 
 
 async def handle_problem(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, Problem)
+    assert isinstance(exc, HttpProblem)
     return exc.response()
 
 
@@ -106,11 +106,11 @@ async def handle_http_exception(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     status = exc.status_code
     if status == 404:
-        problem = Problem(
+        problem = HttpProblem(
             404, "no-such-path", "there is no such path on this site", "see the API contract"
         )
     elif status == 405:
-        problem = Problem(
+        problem = HttpProblem(
             405,
             "method-not-allowed",
             f"{request.method} is not allowed on this path",
@@ -118,11 +118,11 @@ async def handle_http_exception(request: Request, exc: Exception) -> Response:
             headers=exc.headers,
         )
     elif status == 413:
-        problem = Problem(
+        problem = HttpProblem(
             413, "body-too-large", "the request body is too large", "send a smaller request"
         )
     else:
-        problem = Problem(status, "http-error", http.HTTPStatus(status).phrase, "")
+        problem = HttpProblem(status, "http-error", http.HTTPStatus(status).phrase, "")
     return problem.response()
 
 
@@ -130,7 +130,7 @@ def handle_unexpected_response(scope: dict[str, Any], exc: Exception) -> Respons
     """The last line: log the failure (type and endpoint, never the request) and answer 500."""
     endpoint = getattr(scope.get("endpoint"), "__name__", "?")
     log.error("internal error in %s: %s", endpoint, type(exc).__name__, exc_info=exc)
-    return Problem(
+    return HttpProblem(
         500,
         "internal-error",
         "the site failed to handle the request",

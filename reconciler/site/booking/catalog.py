@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reconciler.site.api.backend.models import CONSENT_IMAGE, CONSENT_TITLE
-from reconciler.site.api.problems import Problem
+from reconciler.site.api.problems import HttpProblem
 
 _PUBLIC_CLINIC_ID = re.compile(
     r"([0-9]{1,10})-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"
@@ -30,7 +30,7 @@ def public_clinic_id(clinic_id: int, database_id: str) -> str:
 def parse_clinic_id(text: str, field_name: str) -> tuple[int, str]:
     match = _PUBLIC_CLINIC_ID.fullmatch(text.lower())
     if match is None:
-        raise Problem(
+        raise HttpProblem(
             404, "not-found", f"{field_name} names no clinic", "use an ID from GET /clinics"
         )
     return int(match.group(1)), match.group(2)
@@ -66,7 +66,7 @@ class Catalog:
         clinic_id, database_id = parse_clinic_id(public_id, field_name)
         clinic = self.clinics.get((database_id, clinic_id))
         if clinic is None:
-            raise Problem(
+            raise HttpProblem(
                 404, "not-found", f"{field_name} names no clinic", "use an ID from GET /clinics"
             )
         return database_id, clinic
@@ -74,7 +74,7 @@ class Catalog:
     def clinician(self, database_id: str, clinician_id: int) -> dict[str, Any]:
         clinician = self.clinicians.get((database_id, clinician_id))
         if clinician is None or not clinician.get("Active", True):
-            raise Problem(
+            raise HttpProblem(
                 404, "not-found", "ClinicianID names no clinician here", "use GET /clinicians"
             )
         return clinician
@@ -82,7 +82,7 @@ class Catalog:
     def treatment(self, database_id: str, treatment_id: int) -> dict[str, Any]:
         treatment = self.treatments.get((database_id, treatment_id))
         if treatment is None:
-            raise Problem(
+            raise HttpProblem(
                 404, "not-found", "TreatmentID names no treatment here", "use GET /treatments"
             )
         return treatment

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from reconciler.site.api.limits import Caller, Meters, code_attempts
-from reconciler.site.api.problems import Problem
+from reconciler.site.api.problems import HttpProblem
 from reconciler.site.booking.messages import Outbox
 from reconciler.site.booking.times import to_text
 from reconciler.site.store import keys
@@ -94,7 +94,7 @@ class Verdict:
     (after committing the attempt, so that wrong tries count)."""
 
     challenge: sqlite3.Row | None
-    problem: Problem | None
+    problem: HttpProblem | None
 
 
 def check_code(
@@ -106,9 +106,9 @@ def check_code(
     db, now = meters.db, meters.store.now()
     row = challenge_row(db, account_id, challenge_id)
     if row is None:
-        raise Problem(404, "not-found", "no such confirmation", "start the action again")
+        raise HttpProblem(404, "not-found", "no such confirmation", "start the action again")
     if row["state"] != "open":
-        raise Problem(
+        raise HttpProblem(
             410,
             "challenge-closed",
             "this confirmation is already used or has failed",
@@ -118,7 +118,9 @@ def check_code(
         fail(db, row, now)
         return Verdict(
             None,
-            Problem(410, "code-expired", "the code has expired", "start again to get a new code"),
+            HttpProblem(
+                410, "code-expired", "the code has expired", "start again to get a new code"
+            ),
         )
     attempts_meter = code_attempts(caller, account_id, row["patient_key"] or challenge_id)
     meters.check(attempts_meter)
@@ -129,20 +131,20 @@ def check_code(
     return Verdict(row, None)
 
 
-def _wrong(db: sqlite3.Connection, row: sqlite3.Row, now: datetime) -> Problem:
+def _wrong(db: sqlite3.Connection, row: sqlite3.Row, now: datetime) -> HttpProblem:
     """Count a wrong code against the challenge (closing it at MAX_ATTEMPTS); the answer."""
     attempts = row["attempts"] + 1
     db.execute("UPDATE challenges SET attempts = ? WHERE id = ?", (attempts, row["id"]))
     if attempts >= MAX_ATTEMPTS:
         fail(db, row, now)
-        return Problem(
+        return HttpProblem(
             429,
             "too-many-attempts",
             "too many wrong codes; this confirmation is closed",
             "start again to get a new code",
         )
     left = MAX_ATTEMPTS - attempts
-    return Problem(
+    return HttpProblem(
         422,
         "wrong-code",
         f"the code is wrong; {left} attempt{'s' if left != 1 else ''} left",

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from reconciler.site.api.accounts import Account, require_enabled
-from reconciler.site.api.problems import Problem
+from reconciler.site.api.problems import HttpProblem
 from reconciler.site.booking.catalog import Catalog, public_clinic_id
 from reconciler.site.store.holds import hold
 
@@ -41,8 +41,8 @@ def matching_booking(
     return row
 
 
-def no_such_booking() -> Problem:
-    return Problem(404, "not-found", "you have no such booking", "look at your bookings")
+def no_such_booking() -> HttpProblem:
+    return HttpProblem(404, "not-found", "you have no such booking", "look at your bookings")
 
 
 def check_change(
@@ -57,7 +57,7 @@ def check_change(
         require_enabled(flexibility.CancelBookingsEnabled, "cancelling bookings online")
     hours = flexibility.HourBeforModifyBookingClosing
     if datetime.fromisoformat(row["start_at"]) - now < timedelta(hours=hours):
-        raise Problem(
+        raise HttpProblem(
             422,
             "change-deadline-passed",
             f"bookings can be changed or cancelled online only up to {hours} hours before",
@@ -72,7 +72,7 @@ def check_change(
     )
     allowed = allow_all if treatment is None else treatment.get(flag, True)
     if not allowed:
-        raise Problem(
+        raise HttpProblem(
             403,
             "not-enabled",
             f"this appointment cannot be {WHAT[action]} online",
@@ -85,11 +85,11 @@ def check_move(original: sqlite3.Row, treatment: dict[str, Any], start: datetime
     treatment the patient chose) and stays within its ChangeInWebLimit (days)."""
     booked_without = original["treatment_id"] == NO_TREATMENT  # by the clinic: any length
     if not booked_without and treatment["ID"] != original["treatment_id"]:
-        raise Problem(422, "other-treatment", "a move keeps the treatment", "book anew instead")
+        raise HttpProblem(422, "other-treatment", "a move keeps the treatment", "book anew instead")
     limit = treatment.get("ChangeInWebLimit", 0)
     was = datetime.fromisoformat(original["start_at"]).date()
     if limit and abs((start.date() - was).days) > limit:
-        raise Problem(
+        raise HttpProblem(
             422,
             "moved-too-far",
             f"this appointment can be moved at most {limit} days",

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from reconciler.site.api.accounts import Account
 from reconciler.site.api.backend.events import record_event
-from reconciler.site.api.problems import Problem
+from reconciler.site.api.problems import HttpProblem
 from reconciler.site.booking.catalog import Catalog
 from reconciler.site.booking.changes import check_change, check_move
 from reconciler.site.booking.messages import Outbox, merge_values
@@ -94,7 +94,7 @@ def finish_move(db: sqlite3.Connection, store: Store, account: Account, hold_id:
     original = hold(db, account.id, new["replaces_id"])
     if original is None or original["status"] != "confirmed":
         set_status(db, hold_id, "released", now)
-        raise Problem(
+        raise HttpProblem(
             409,
             "booking-changed",
             "the booking to move was cancelled or moved meanwhile",
@@ -134,7 +134,7 @@ def finish_cancel(
     row = hold(db, account.id, hold_id)
     assert row is not None
     if row["status"] != "confirmed":
-        raise Problem(
+        raise HttpProblem(
             409,
             "booking-changed",
             "the booking was cancelled or moved meanwhile",

@@ -15,7 +15,7 @@ from typing import Any
 
 from reconciler.domain import national_id
 from reconciler.domain.phone import normalize_mobile
-from reconciler.site.api.problems import Problem
+from reconciler.site.api.problems import HttpProblem
 from reconciler.site.api.public.models import PatientDTO, PersonalIdentification
 from reconciler.site.booking.settings import SiteSettings
 
@@ -76,8 +76,8 @@ def _domestic(digits: str, culture: str, extra: int) -> str:
     return digits[6:8] + digits[4:6] + digits[2:4] + digits[8:]
 
 
-def _invalid(errors: list[dict[str, str]]) -> Problem:
-    return Problem(
+def _invalid(errors: list[dict[str, str]]) -> HttpProblem:
+    return HttpProblem(
         422,
         "invalid-patient",
         "the patient's details are not valid: " + "; ".join(e["message"] for e in errors[:5]),
@@ -182,7 +182,7 @@ def _contact_problems(
             national_id_digits(
                 dto.GuardianPersonalNumber, None, f"{field}.GuardianPersonalNumber", culture
             )
-        except Problem as problem:
+        except HttpProblem as problem:
             errors += problem.errors
     return mobile
 

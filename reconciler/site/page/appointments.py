@@ -17,7 +17,7 @@ from starlette.responses import RedirectResponse, Response
 from reconciler.site.api.accounts import caller
 from reconciler.site.api.http import run
 from reconciler.site.api.limits import Caller
-from reconciler.site.api.problems import Problem
+from reconciler.site.api.problems import HttpProblem
 from reconciler.site.api.public.changes import Cancel, Move, Requester, cancel_booking, move_booking
 from reconciler.site.api.public.confirm import start_login
 from reconciler.site.api.public.models import CancelBooking, RescheduleDTO, TimeSlotDTO
@@ -45,7 +45,7 @@ class Listed:
 
 def _require(site: PageSite) -> None:
     if not site.appointments:
-        raise Problem(403, "not-enabled", "no appointments on this site", "")
+        raise HttpProblem(403, "not-enabled", "no appointments on this site", "")
 
 
 @page
@@ -92,7 +92,7 @@ def _allowed(
         return False  # the page moves only appointments with a type (it searches by it)
     try:
         check_change(db, site.account, row, action, now)
-    except Problem:
+    except HttpProblem:
         return False
     return True
 
@@ -101,7 +101,7 @@ def _reason(db: sqlite3.Connection, site: PageSite, row: sqlite3.Row, now: dt.da
     action = "move" if site.flexibility.ModifyBookingEnabled else "cancel"
     try:
         check_change(db, site.account, row, action, now)
-    except Problem as problem:
+    except HttpProblem as problem:
         if problem.code == "change-deadline-passed":
             hours = site.flexibility.HourBeforModifyBookingClosing
             return f"Timen kan ikke endres på nett mindre enn {hours} timer før. Ring klinikken."
@@ -123,7 +123,7 @@ def _login(site: PageSite, number: str, who: Caller) -> Response:
         return _login_form(site, f"Fyll inn {label}.", 422)
     try:
         digits = national_id_digits(number[:40], None, "fodselsnummer", culture)
-    except Problem:
+    except HttpProblem:
         return _login_form(site, NATIONAL_ID_INVALID.get(culture, NATIONAL_ID_INVALID["NO"]), 422)
     challenge = start_login(site.store, site.account, site.store.patient_key(digits), who)
     return RedirectResponse(site.url(f"/kode/{challenge['ChallengeId']}"), status_code=303)
@@ -138,13 +138,13 @@ async def post_logout(request: Request, site: PageSite) -> Response:
 
 def _own(site: PageSite, key: str | None, booking: str) -> sqlite3.Row:
     if key is None:
-        raise Problem(401, "identify-patient", "log in", "")
+        raise HttpProblem(401, "identify-patient", "log in", "")
     if not (booking.isascii() and booking.isdigit() and len(booking) <= 10):
-        raise Problem(404, "not-found", "no such booking", "")
+        raise HttpProblem(404, "not-found", "no such booking", "")
     with site.store.read() as db:
         row = matching_booking(db, site.account, int(booking), key)
     if row is None:
-        raise Problem(404, "not-found", "no such booking", "")
+        raise HttpProblem(404, "not-found", "no such booking", "")
     return row
 
 

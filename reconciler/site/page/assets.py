@@ -11,7 +11,7 @@ from starlette.responses import Response
 
 from reconciler.site.api.accounts import by_site
 from reconciler.site.api.http import run
-from reconciler.site.api.problems import Problem
+from reconciler.site.api.problems import HttpProblem
 from reconciler.site.page.render import SECURITY_HEADERS, STATIC
 
 STATIC_FILES = {"side.css": "text/css; charset=utf-8"}
@@ -27,7 +27,7 @@ async def static_file(request: Request) -> Response:
     name = str(request.path_params["name"])
     media_type = STATIC_FILES.get(name)
     if media_type is None:
-        raise Problem(404, "not-found", "no such file", "")
+        raise HttpProblem(404, "not-found", "no such file", "")
     return _asset((STATIC / name).read_text("utf-8"), media_type, 3600)
 
 
@@ -48,7 +48,7 @@ async def analytics(request: Request) -> Response:
     account = await run(by_site, request)
     script = account.settings.Analytics.Script
     if not script:
-        raise Problem(404, "not-found", "this site has no analytics script", "")
+        raise HttpProblem(404, "not-found", "this site has no analytics script", "")
     if "<script" in script.lower():
         script = "\n".join(
             body for attributes, body in _INLINE_SCRIPT.findall(script) if "src" not in attributes

@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from urllib.parse import urlencode
 
-from reconciler.site.api.problems import Problem
+from reconciler.site.api.problems import HttpProblem
 from reconciler.site.booking.settings import FlexibilitySettings
 
 ALL = "alle"
@@ -35,7 +35,7 @@ _MOMENT = "%Y%m%d%H%M%S"
 MAX_ID = 2**31 - 1  # the vendor's ids are int32
 
 
-class BadChoice(Problem):
+class BadChoice(HttpProblem):
     def __init__(self) -> None:
         super().__init__(400, "bad-choice", "the page's query is not one it wrote", "start again")
 

@@ -14,7 +14,7 @@ from starlette.responses import RedirectResponse, Response
 from reconciler.site.api.accounts import caller
 from reconciler.site.api.http import run
 from reconciler.site.api.limits import Caller
-from reconciler.site.api.problems import Problem
+from reconciler.site.api.problems import HttpProblem
 from reconciler.site.api.public.confirm import confirm_code
 from reconciler.site.booking.catalog import Catalog, clinician_dto
 from reconciler.site.booking.challenges import challenge_row
@@ -68,7 +68,7 @@ def confirmation_page(site: PageSite, action: str, hold_id: int) -> Response:
         row = hold(db, site.account.id, hold_id)
         catalog = Catalog.load(db, site.account.id)
     if row is None:
-        raise Problem(404, "not-found", "no such booking", "")
+        raise HttpProblem(404, "not-found", "no such booking", "")
     return render(
         "bekreftet.html",
         site=site,
@@ -80,11 +80,11 @@ def confirmation_page(site: PageSite, action: str, hold_id: int) -> Response:
 
 def _challenge(site: PageSite, challenge_id: str) -> sqlite3.Row:
     if not (len(challenge_id) == 32 and challenge_id.isascii() and challenge_id.isalnum()):
-        raise Problem(404, "not-found", "no such confirmation", "")
+        raise HttpProblem(404, "not-found", "no such confirmation", "")
     with site.store.read() as db:
         row = challenge_row(db, site.account.id, challenge_id)
     if row is None:
-        raise Problem(404, "not-found", "no such confirmation", "")
+        raise HttpProblem(404, "not-found", "no such confirmation", "")
     return row
 
 
@@ -114,7 +114,7 @@ async def code_page(request: Request, site: PageSite) -> Response:
     if row["state"] == "done" and row["action"] in HEADINGS:
         return RedirectResponse(site.url(f"/bekreftet/{row['id']}"), status_code=303)
     if row["state"] != "open":
-        raise Problem(410, "challenge-closed", "closed", "")
+        raise HttpProblem(410, "challenge-closed", "closed", "")
     return _code_form(site, row)
 
 
@@ -131,7 +131,7 @@ async def post_code(request: Request, site: PageSite) -> Response:
 def _confirm(site: PageSite, row: sqlite3.Row, code: str, who: Caller) -> Response:
     try:
         result = confirm_code(site.store, site.account, row["id"], code, who)
-    except Problem as problem:
+    except HttpProblem as problem:
         if problem.code == "wrong-code":
             left = problem.extra.get("AttemptsLeft", 0)
             error = f"Feil kode. Du har {left} forsøk igjen."
@@ -156,5 +156,5 @@ def _confirm(site: PageSite, row: sqlite3.Row, code: str, who: Caller) -> Respon
 async def confirmed_page(request: Request, site: PageSite) -> Response:
     row = await run(_challenge, site, str(request.path_params["challenge"]))
     if row["state"] != "done" or row["action"] not in HEADINGS:
-        raise Problem(404, "not-found", "not confirmed", "")
+        raise HttpProblem(404, "not-found", "not confirmed", "")
     return await run(confirmation_page, site, row["action"], row["hold_id"])

@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from reconciler.site.api.problems import Problem
+from reconciler.site.api.problems import HttpProblem
 from reconciler.site.api.public.models import PatientDTO
 from reconciler.site.booking.patients import form_fields
 from reconciler.site.booking.settings import SiteSettings
@@ -125,7 +125,7 @@ def read(form: Mapping[str, str], inputs: list[Field]) -> Filled:
     return Filled(dto, {k: v for k, v in extra.items() if v}, shown, {})
 
 
-def field_errors(problem: Problem, culture: str) -> dict[str, str]:
+def field_errors(problem: HttpProblem, culture: str) -> dict[str, str]:
     """The site's refusal of the patient's details, per form field, in Norwegian."""
     errors: dict[str, str] = {}
     for error in problem.errors:

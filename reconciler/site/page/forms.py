@@ -7,12 +7,12 @@ from urllib.parse import parse_qsl
 
 from starlette.requests import Request
 
-from reconciler.site.api.problems import Problem
+from reconciler.site.api.problems import HttpProblem
 
 MAX_FIELDS = 40
 
 
-class BadForm(Problem):
+class BadForm(HttpProblem):
     def __init__(self) -> None:
         super().__init__(400, "bad-form", "the form could not be read", "send the page's form")
 

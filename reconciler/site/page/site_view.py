@@ -14,7 +14,7 @@ from starlette.responses import Response
 
 from reconciler.site.api.accounts import Account, by_site, context
 from reconciler.site.api.http import run
-from reconciler.site.api.problems import Problem
+from reconciler.site.api.problems import HttpProblem
 from reconciler.site.booking.settings import FlexibilitySettings, SiteSettings
 from reconciler.site.page.render import render
 from reconciler.site.page.texts import problem_text, site_text
@@ -105,7 +105,7 @@ def page(handler: PageHandler) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
         try:
             account = await run(by_site, request)
-        except Problem as problem:
+        except HttpProblem as problem:
             return render("feil.html", problem.status, site=None, message=problem_text(problem))
         site = PageSite(
             account,
@@ -120,13 +120,13 @@ def page(handler: PageHandler) -> Callable[[Request], Awaitable[Response]]:
             return response
         try:
             return await handler(request, site)
-        except Problem as problem:
+        except HttpProblem as problem:
             return error_page(site, problem)
 
     return endpoint
 
 
-def error_page(site: PageSite, problem: Problem, back: str | None = None) -> Response:
+def error_page(site: PageSite, problem: HttpProblem, back: str | None = None) -> Response:
     status = problem.status if 400 <= problem.status < 600 else 400
     response = render(
         "feil.html", status, site=site, message=problem_text(problem), back=back or site.url("/")

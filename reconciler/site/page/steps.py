@@ -20,7 +20,7 @@ from starlette.responses import RedirectResponse, Response
 from reconciler.site.api.accounts import caller, require_enabled
 from reconciler.site.api.http import run
 from reconciler.site.api.limits import Caller
-from reconciler.site.api.problems import Problem
+from reconciler.site.api.problems import HttpProblem
 from reconciler.site.api.public.bookings import book, check_booking, check_login_rule
 from reconciler.site.api.public.models import BookingDTO, TimeSlotDTO
 from reconciler.site.booking.catalog import Catalog, clinician_dto, public_clinic_id
@@ -130,7 +130,7 @@ def _book(
         outcome = book(site.store, account, new, who)
     except ValidationError:  # a time the page did not offer (out of the site's range)
         raise BadChoice() from None
-    except Problem as problem:
+    except HttpProblem as problem:
         if problem.code == "invalid-patient":
             errors = details.field_errors(problem, account.culture)
             return _page(site, choices, patient_key, Form(filled.values, errors), 422)
@@ -257,7 +257,7 @@ def _treatment_name(catalog: Catalog, choices: Choices) -> str:
         treatment = catalog.treatments.get((database_id, choices.treatment or 0))
         if treatment is not None:
             return str(treatment["Name"])
-    raise Problem(404, "not-found", "no such treatment", "choose again")
+    raise HttpProblem(404, "not-found", "no such treatment", "choose again")
 
 
 def _provider_name(catalog: Catalog, choices: Choices) -> str:
@@ -265,7 +265,7 @@ def _provider_name(catalog: Catalog, choices: Choices) -> str:
         clinician = catalog.clinicians.get((database_id, choices.clinician_id or 0))
         if clinician is not None:
             return str(clinician_dto(database_id, clinician)["Name"])
-    raise Problem(404, "not-found", "no such provider", "choose again")
+    raise HttpProblem(404, "not-found", "no such provider", "choose again")
 
 
 def _bookable(catalog: Catalog, database_id: str, treatment_id: int | None) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from reconciler.site.api.problems import Problem
+from reconciler.site.api.problems import HttpProblem
 from reconciler.site.booking.settings import INFO_MAINTENANCE, INFO_REQUIRES_LOGIN, SiteSettings
 
 DEFAULTS = {
@@ -103,6 +103,6 @@ PROBLEMS = {
 SOMETHING_WRONG = "Noe gikk galt. Prøv igjen, eller ring klinikken."
 
 
-def problem_text(problem: Problem) -> str:
+def problem_text(problem: HttpProblem) -> str:
     """What to tell a patient about a refusal."""
     return PROBLEMS.get(problem.code, SOMETHING_WRONG)

@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from reconciler.domain.spans import Span
-from reconciler.site.api.problems import Problem
+from reconciler.site.api.problems import HttpProblem
 from reconciler.site.api.public.models import TimeSlotDTO
 from reconciler.site.booking.availability import allows, free_ranges, is_weekend
 from reconciler.site.booking.catalog import Catalog, treatment_minutes
@@ -61,10 +61,10 @@ def resolve(
     database_id, clinic = catalog.clinic(slot.ClinicID, f"{field}.ClinicID")
     clinician = catalog.clinician(database_id, slot.ClinicianID)
     if clinician["ClinicID"] != clinic["ID"]:
-        raise Problem(404, "not-found", f"{field}.ClinicianID does not work at that clinic", "")
+        raise HttpProblem(404, "not-found", f"{field}.ClinicianID does not work at that clinic", "")
     treatment = catalog.treatment(database_id, slot.TreatmentID)
     if new_booking and not treatment.get("CreateInWeb", True):
-        raise Problem(
+        raise HttpProblem(
             403,
             "treatment-not-bookable",
             "this treatment cannot be booked online",
@@ -73,16 +73,16 @@ def resolve(
     interval = Span(slot.Start, slot.End)
     minutes = treatment_minutes(treatment)
     if interval.end - interval.start != timedelta(minutes=minutes):
-        raise Problem(
+        raise HttpProblem(
             422,
             "wrong-length",
             f"the time must be {minutes} minutes long for this treatment",
             "use a slot from GET /appointments/schedule/availabletimes",
         )
     if interval.start < now:
-        raise Problem(422, "in-the-past", "the time has already begun", "choose a later time")
+        raise HttpProblem(422, "in-the-past", "the time has already begun", "choose a later time")
     if is_weekend(interval.start) and not settings.FlexibilitySettings.WeekendBookingEnabled:
-        raise Problem(
+        raise HttpProblem(
             422,
             "weekend-booking-disabled",
             "this site does not take bookings on Saturdays and Sundays",
@@ -160,7 +160,7 @@ def claim(
     """Claim the slot: 409 if it is not published or any active claim overlaps it — except,
     with `overlap_replaced`, the booking it `replaces` (a move within its own time)."""
     if published_batch(db, account_id, slot) is None:
-        raise Problem(
+        raise HttpProblem(
             409,
             "time-not-available",
             "this time is not offered for booking",
@@ -208,8 +208,8 @@ def claim(
     return cursor.lastrowid
 
 
-def taken() -> Problem:
-    return Problem(
+def taken() -> HttpProblem:
+    return HttpProblem(
         409,
         "time-taken",
         "someone else has this time, or holds it while they confirm",

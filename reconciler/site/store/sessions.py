@@ -9,7 +9,7 @@ from typing import Any
 
 from starlette.requests import Request
 
-from reconciler.site.api.problems import Problem
+from reconciler.site.api.problems import HttpProblem
 from reconciler.site.booking.times import to_text
 from reconciler.site.store import keys
 from reconciler.site.store.database import Store
@@ -37,12 +37,12 @@ def session_patient(request: Request, store: Store, account_id: str) -> str | No
         return None
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise Problem(
+        raise HttpProblem(
             401, "session-invalid", "Authorization must be Bearer <session token>", "log in again"
         )
     key = session_key(store, account_id, token.strip())
     if key is None:
-        raise Problem(
+        raise HttpProblem(
             401,
             "session-expired",
             "the login session has expired or is not valid",

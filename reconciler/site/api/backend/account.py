@@ -30,7 +30,7 @@ from reconciler.site.api.certificates import (
 )
 from reconciler.site.api.http import body_as, path_uuid, respond, run
 from reconciler.site.api.idempotency import idempotent
-from reconciler.site.api.problems import Problem, not_found
+from reconciler.site.api.problems import HttpProblem, not_found
 from reconciler.site.booking.times import to_text, utc_text
 from reconciler.site.store import keys
 from reconciler.site.store.database import Store
@@ -62,7 +62,7 @@ async def activate(request: Request) -> Response:
     account = await run(by_key, request)
     body = await body_as(request, AccountActivation)
     if str(body.AccountID) != account.id:
-        raise Problem(
+        raise HttpProblem(
             403,
             "account-mismatch",
             "AccountID is not the account that this key belongs to",
@@ -70,14 +70,14 @@ async def activate(request: Request) -> Response:
         )
     info = from_base64(body.Certificate.RawData)
     if body.Certificate.Thumbprint and body.Certificate.Thumbprint.upper() != info.thumbprint:
-        raise Problem(
+        raise HttpProblem(
             400,
             "thumbprint-mismatch",
             "Certificate.Thumbprint is not the thumbprint of Certificate.RawData",
             "send the thumbprint of the same certificate, or leave it out",
         )
     if info.expired(utc_now()):
-        raise Problem(
+        raise HttpProblem(
             422,
             "certificate-expired",
             "the certificate is expired or not yet valid",
@@ -86,7 +86,7 @@ async def activate(request: Request) -> Response:
     check_connection_certificate(request, None)
     peer = peer_certificate(request.scope)
     if peer is not None and peer.sha256 != info.sha256:
-        raise Problem(
+        raise HttpProblem(
             403,
             "certificate-not-presented",
             "the certificate to activate is not the one this connection was made with",
@@ -148,7 +148,7 @@ async def issue_token(request: Request) -> Response:
     account = await run(by_key, request)
     body = await body_as(request, BackendTokenRequest)
     if str(body.AccountId) != account.id:
-        raise Problem(
+        raise HttpProblem(
             403,
             "account-mismatch",
             "AccountId is not the account that this key belongs to",
@@ -158,21 +158,21 @@ async def issue_token(request: Request) -> Response:
     with store.read() as db:
         row = _certificate_row(db, account.id)
     if row is None:
-        raise Problem(
+        raise HttpProblem(
             403,
             "not-activated",
             "the account has no activated certificate",
             "activate one first: POST /api/backend/v1/activation",
         )
     if body.Thumbprint.upper() != row["thumbprint"]:
-        raise Problem(
+        raise HttpProblem(
             403,
             "certificate-not-activated",
             "the thumbprint is not that of the certificate activated for this account",
             "use the activated certificate, or activate this one with the account key",
         )
     if datetime.fromisoformat(row["expiration_date"]) < utc_now():
-        raise Problem(
+        raise HttpProblem(
             403,
             "certificate-expired",
             "the activated certificate has expired",
@@ -306,7 +306,7 @@ def check_references(
         if value not in known[kind]
     ]
     if errors:
-        raise Problem(
+        raise HttpProblem(
             422,
             "unknown-reference",
             f"{what} names clinics, clinicians or treatments the site does not have",
@@ -367,7 +367,7 @@ def _check_single_service(row: sqlite3.Row, body: ServiceState, now: datetime, b
         and now - datetime.fromisoformat(row["heartbeat_time"]) < SERVICE_LEASE
     )
     if beat and row["target_state"] != ONLINE:
-        raise Problem(
+        raise HttpProblem(
             409,
             "service-not-online",
             f"database {row['name']} is not registered online",
@@ -375,7 +375,7 @@ def _check_single_service(row: sqlite3.Row, body: ServiceState, now: datetime, b
         )
     if alive and holder is not None and body.ServiceId != holder:
         where = f" on {row['machine_name']}" if row["machine_name"] else ""
-        raise Problem(
+        raise HttpProblem(
             409,
             "another-service-online",
             f"another service{where} is online for database {row['name']}",

@@ -22,7 +22,7 @@ from starlette.routing import Route
 from reconciler.site.api.accounts import Account, by_token, context
 from reconciler.site.api.backend.models import EventAck
 from reconciler.site.api.http import Query, body_as, respond, run
-from reconciler.site.api.problems import Problem, invalid
+from reconciler.site.api.problems import HttpProblem, invalid
 from reconciler.site.booking.settings import SiteSettings
 from reconciler.site.store.database import Store
 
@@ -141,7 +141,7 @@ def _ack(store: Store, account: Account, cursor: int) -> Response:
             "SELECT coalesce(max(seq), 0) FROM events WHERE account_id = ?", (account.id,)
         ).fetchone()[0]
         if cursor > last:
-            raise Problem(
+            raise HttpProblem(
                 422,
                 "cursor-ahead",
                 "the cursor is past the last event of this account",

@@ -29,7 +29,7 @@ from reconciler.site.api.backend.models import (
 )
 from reconciler.site.api.http import body_as, path_uuid, respond, run
 from reconciler.site.api.idempotency import idempotent
-from reconciler.site.api.problems import Problem, invalid
+from reconciler.site.api.problems import HttpProblem, invalid
 from reconciler.site.api.wire import Wire, row_version, row_version_number
 from reconciler.site.store.database import Store
 
@@ -114,7 +114,7 @@ def _apply(store: Store, account: Account, database_id: UUID, diff: OpusDatabase
         if diff.BaseRowVersion is not None and (
             row_version_number(diff.BaseRowVersion) != row["masterdata_version"]
         ):
-            raise Problem(
+            raise HttpProblem(
                 409,
                 "stale-row-version",
                 "the master data changed since the version this diff was made against",
@@ -132,7 +132,7 @@ def _apply(store: Store, account: Account, database_id: UUID, diff: OpusDatabase
             }
             conflicts += _conflicts(kind, existing, added, changed, removed)
         if conflicts:
-            raise Problem(
+            raise HttpProblem(
                 409,
                 "masterdata-conflict",
                 f"{len(conflicts)} change(s) do not fit the master data as it is",
@@ -199,7 +199,7 @@ def _check_clinicians_have_clinics(db: sqlite3.Connection, account_id: str, dbid
     ).fetchall()
     if orphans:
         ids = ", ".join(str(r["id"]) for r in orphans[:10])
-        raise Problem(
+        raise HttpProblem(
             422,
             "clinician-without-clinic",
             f"clinician(s) {ids} would belong to a clinic that does not exist",

@@ -15,7 +15,7 @@ from starlette.routing import Route
 from reconciler.site.api.accounts import Account, by_token, context
 from reconciler.site.api.backend.models import EventRejection
 from reconciler.site.api.http import body_as, respond, run
-from reconciler.site.api.problems import Problem
+from reconciler.site.api.problems import HttpProblem
 from reconciler.site.booking.outcomes import tell
 from reconciler.site.store.database import Store
 from reconciler.site.store.holds import hold, set_status
@@ -37,9 +37,9 @@ def _reject(store: Store, account: Account, cursor: int, reason: str) -> Respons
             (account.id, cursor),
         ).fetchone()
         if event is None:
-            raise Problem(404, "not-found", "no event with that Cursor", "")
+            raise HttpProblem(404, "not-found", "no event with that Cursor", "")
         if event["kind"] not in ("new", "moved"):
-            raise Problem(
+            raise HttpProblem(
                 422,
                 "not-a-booking",
                 f"a {event['kind']} event has no booking to reject",

@@ -21,7 +21,7 @@ from reconciler.domain.labels import subdomain_problem
 from reconciler.site.api.accounts import Account, by_token, context
 from reconciler.site.api.http import body_as, respond, run
 from reconciler.site.api.idempotency import idempotent
-from reconciler.site.api.problems import Problem, invalid
+from reconciler.site.api.problems import HttpProblem, invalid
 from reconciler.site.api.wire import row_version
 from reconciler.site.booking.settings import SiteSettings, Subdomain
 from reconciler.site.store.database import Store
@@ -52,15 +52,15 @@ async def put_subdomain(request: Request) -> Response:
     account = await run(by_token, request)
     body = await body_as(request, Subdomain)
     if body.AccountID is not None and str(body.AccountID) != account.id:
-        raise Problem(
+        raise HttpProblem(
             403, "account-mismatch", "AccountID is not this account", "leave it out or correct it"
         )
     if body.Name is not None:
         problem = subdomain_problem(body.Name)
         if problem:
-            raise Problem(422, "invalid-subdomain", problem, "choose a valid DNS label")
+            raise HttpProblem(422, "invalid-subdomain", problem, "choose a valid DNS label")
     if body.FlexibilitySettings.IsPublishedOnBokaVard and account.culture != "SE":
-        raise Problem(
+        raise HttpProblem(
             422,
             "boka-vard-not-sweden",
             "IsPublishedOnBokaVard is only for Swedish accounts",
@@ -84,7 +84,7 @@ def _put(store: Store, account: Account, body: Subdomain, if_match: str | None) 
         row = db.execute("SELECT * FROM accounts WHERE id = ?", (account.id,)).fetchone()
         current = row_version(row["settings_version"])
         if if_match is not None and if_match.strip().strip('"') != current:
-            raise Problem(
+            raise HttpProblem(
                 412,
                 "stale-row-version",
                 "the site settings changed since the version in If-Match",
@@ -93,7 +93,7 @@ def _put(store: Store, account: Account, body: Subdomain, if_match: str | None) 
             )
         name = body.Name or row["subdomain"]
         if name != row["subdomain"] and not _available(db, name, account.id):
-            raise Problem(
+            raise HttpProblem(
                 409,
                 "subdomain-taken",
                 f"the subdomain {name} is taken",

@@ -27,7 +27,7 @@ from reconciler.site.api.backend.account import check_references, database_or_40
 from reconciler.site.api.backend.models import AvailableTimeslotBatch, ProcessTimeSlotChanges
 from reconciler.site.api.http import Query, body_as, path_uuid, respond, run
 from reconciler.site.api.idempotency import idempotent
-from reconciler.site.api.problems import Problem, invalid
+from reconciler.site.api.problems import HttpProblem, invalid
 from reconciler.site.api.wire import row_version, row_version_number
 from reconciler.site.booking.times import to_text
 from reconciler.site.store.database import Store
@@ -130,7 +130,7 @@ def _apply(
         target = _Target(db, account.id, str(database_id))
         version = database_or_404(db, account.id, database_id)["timeslot_version"]
         if body.BaseRowVersion is not None and row_version_number(body.BaseRowVersion) != version:
-            raise Problem(
+            raise HttpProblem(
                 409,
                 "stale-row-version",
                 "the free time changed since the version this diff was made against",
@@ -152,7 +152,7 @@ def _apply(
         new_version = version + 1 if (diff.Added or diff.Removed) else version
         added, clashes = _add(target, diff.Added, new_version)
         if conflicts or clashes:
-            raise Problem(
+            raise HttpProblem(
                 409,
                 "timeslot-conflict",
                 f"{len(conflicts + clashes)} change(s) do not fit the free time as it is",

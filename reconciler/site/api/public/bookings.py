@@ -28,7 +28,7 @@ from reconciler.site.api.accounts import Account, caller, context, open_site, re
 from reconciler.site.api.http import Query, body_as, respond, run
 from reconciler.site.api.idempotency import idempotent
 from reconciler.site.api.limits import Caller, Meters, client_holds
-from reconciler.site.api.problems import Problem
+from reconciler.site.api.problems import HttpProblem
 from reconciler.site.api.public.models import BookingDTO
 from reconciler.site.api.public.reservations import TOKEN_HEADER
 from reconciler.site.booking.catalog import Catalog, public_clinic_id
@@ -87,7 +87,7 @@ def check_login_rule(account: Account, logged_in: str | None) -> None:
     """401 when the site books only logged-in patients and this one is not."""
     if account.settings.FlexibilitySettings.NewBookingRequireLogin and logged_in is None:
         text = account.settings.MediaSettings.TextContainer.get(INFO_REQUIRES_LOGIN)
-        raise Problem(
+        raise HttpProblem(
             401,
             "login-required",
             text or "booking on this site requires logging in first",
@@ -109,7 +109,7 @@ def check_booking(
     patient = validate(body.Patient, account.settings, account.culture, "body.Patient")
     patient_key = store.patient_key(patient.digits)
     if logged_in is not None and logged_in != patient_key:
-        raise Problem(
+        raise HttpProblem(
             403, "not-this-patient", "you are logged in as another patient", "book for yourself"
         )
     if body.CampaignCode and not flexibility.RegistrationSettings.CampaignCodeEnabled:
@@ -185,8 +185,8 @@ def _recipients(account: Account, new: NewBooking) -> tuple[str | None, ...]:
     return (new.patient.mobile, email if flexibility.RegistrationSettings.EmailEnabled else None)
 
 
-def _not_on_form(name: str) -> Problem:
-    return Problem(
+def _not_on_form(name: str) -> HttpProblem:
+    return HttpProblem(
         422,
         "invalid-patient",
         f"{name} is not on this site's form",
@@ -209,7 +209,7 @@ def _take_reservation(
     reservation_id = new.reservation_id
     row = held_reservation(db, account.id, reservation_id, new.reservation_token, now)
     if row is None:
-        raise Problem(
+        raise HttpProblem(
             410,
             "reservation-lapsed",
             "the reservation has lapsed or does not exist",
@@ -223,7 +223,7 @@ def _take_reservation(
         and row["end_at"] == to_text(slot.interval.end)
     )
     if not same:
-        raise Problem(
+        raise HttpProblem(
             409, "reservation-mismatch", "the reservation is for another time", "book that time"
         )
     expires = fields["expires"]
@@ -253,7 +253,9 @@ async def patient_bookings(request: Request) -> Response:
     )
     logged_in = await run(session_patient, request, store, account.id)
     if logged_in is None:
-        raise Problem(401, "login-required", "log in to see your bookings", "log in by SMS code")
+        raise HttpProblem(
+            401, "login-required", "log in to see your bookings", "log in by SMS code"
+        )
     return respond(await run(bookings_of, store, account, logged_in, past))
 
 

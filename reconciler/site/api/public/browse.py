@@ -19,7 +19,7 @@ from starlette.routing import Route
 from reconciler.domain.spans import Span
 from reconciler.site.api.accounts import Account, context, open_site
 from reconciler.site.api.http import Query, respond, run
-from reconciler.site.api.problems import Problem, from_validation_error, invalid
+from reconciler.site.api.problems import HttpProblem, from_validation_error, invalid
 from reconciler.site.api.public.models import TimeSlotDTO
 from reconciler.site.booking.catalog import Catalog, clinic_dto, clinician_dto, treatment_dto
 from reconciler.site.booking.free_times import SlotQuery, find_slots
@@ -178,7 +178,7 @@ def _search(
     return find_slots(store, account, search, moving)
 
 
-def _choose(field: str, what: str, option: str) -> Problem:
+def _choose(field: str, what: str, option: str) -> HttpProblem:
     return invalid(
         [{"field": f"query.{field}", "message": f"choose {what}: this site has no '{option}'"}],
         "the query",
@@ -218,7 +218,7 @@ def _own_booking(request: Request, account: Account, booking_id: int) -> sqlite3
     with store.read() as db:
         moving = hold(db, account.id, booking_id)
     if moving is None or moving["status"] != "confirmed" or moving["patient_key"] != logged_in:
-        raise Problem(
+        raise HttpProblem(
             404,
             "not-found",
             "request.bookingID names no booking of yours",
@@ -256,7 +256,7 @@ def _is_available(request: Request, account: Account, slot: TimeSlotDTO) -> bool
     with store.read() as db:
         try:
             resolved = resolve(Catalog.load(db, account.id), slot, account.settings, now)
-        except Problem:
+        except HttpProblem:
             return False
         if published_batch(db, account.id, resolved) is None:
             return False

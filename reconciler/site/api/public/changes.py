@@ -34,7 +34,7 @@ from reconciler.site.api.accounts import Account, caller, context, open_site, re
 from reconciler.site.api.http import Query, body_as, respond, run
 from reconciler.site.api.idempotency import idempotent
 from reconciler.site.api.limits import Caller, Meters, client_holds
-from reconciler.site.api.problems import Problem, from_validation_error, invalid
+from reconciler.site.api.problems import HttpProblem, from_validation_error, invalid
 from reconciler.site.api.public.models import CancelBooking, PersonalIdentification, RescheduleDTO
 from reconciler.site.booking.catalog import Catalog
 from reconciler.site.booking.challenges import CODE_TTL, open_challenge
@@ -72,7 +72,7 @@ def _requester(
     logged_in = session_patient(request, store, account.id)
     if whole is None and split is None:
         if logged_in is None:
-            raise Problem(
+            raise HttpProblem(
                 401,
                 "identify-patient",
                 "say who you are: log in, or give the patient's national id",
@@ -81,7 +81,7 @@ def _requester(
         return Requester(logged_in, proven=True, caller=caller(request))
     key = store.patient_key(national_id_digits(whole, split, field, account.culture))
     if logged_in is not None and logged_in != key:
-        raise Problem(403, "not-this-patient", "you are logged in as another patient", "")
+        raise HttpProblem(403, "not-this-patient", "you are logged in as another patient", "")
     return Requester(key, proven=logged_in is not None, caller=caller(request))
 
 

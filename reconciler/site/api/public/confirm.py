@@ -19,7 +19,7 @@ from reconciler.site.api.accounts import Account, caller, context, open_site
 from reconciler.site.api.http import body_as, respond, run
 from reconciler.site.api.idempotency import idempotent
 from reconciler.site.api.limits import Caller, Meters
-from reconciler.site.api.problems import Problem
+from reconciler.site.api.problems import HttpProblem
 from reconciler.site.api.public.models import Confirmation, PatientLogin
 from reconciler.site.booking.challenges import Verdict, check_code, fail, open_challenge
 from reconciler.site.booking.outcomes import finish_booking, finish_cancel, finish_move
@@ -35,7 +35,7 @@ async def confirm(request: Request) -> Response:
     account = await run(open_site, request)
     challenge_id = str(request.path_params["ChallengeId"])
     if not (len(challenge_id) == 32 and challenge_id.isalnum() and challenge_id.isascii()):
-        raise Problem(404, "not-found", "no such confirmation", "start the action again")
+        raise HttpProblem(404, "not-found", "no such confirmation", "start the action again")
     body = await body_as(request, Confirmation)
     store = context(request).store
     who = caller(request)
@@ -57,7 +57,7 @@ def confirm_code(
     store: Store, account: Account, challenge_id: str, code: str, who: Caller
 ) -> dict[str, Any]:
     """Confirm the challenge with its code: what happened (the action, its status, and the
-    booking's id or the login session), or the Problem why not."""
+    booking's id or the login session), or the HttpProblem why not."""
     now = store.now()
     with store.write() as db:
         meters = Meters(db, store, who.limits)
@@ -66,7 +66,7 @@ def confirm_code(
         if verdict.challenge is not None:
             try:
                 result = _finish(db, store, account, verdict.challenge)
-            except Problem as refused:  # a rule the change fails, told only now
+            except HttpProblem as refused:  # a rule the change fails, told only now
                 fail(db, verdict.challenge, now)
                 problem = refused
     if problem is not None:
@@ -92,7 +92,7 @@ async def login(request: Request) -> Response:
     account = await run(open_site, request)
     flexibility = account.settings.FlexibilitySettings
     if not (flexibility.LoginEnabled and flexibility.LoginSMSEnabled):
-        raise Problem(
+        raise HttpProblem(
             403,
             "login-disabled",
             "this site has no login (it needs both login and SMS login on)",

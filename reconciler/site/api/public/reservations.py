@@ -17,7 +17,7 @@ from reconciler.site.api.accounts import Account, caller, context, open_site, re
 from reconciler.site.api.http import body_as, path_int, respond, run
 from reconciler.site.api.idempotency import idempotent
 from reconciler.site.api.limits import Caller, Meters, client_holds
-from reconciler.site.api.problems import Problem
+from reconciler.site.api.problems import HttpProblem
 from reconciler.site.api.public.models import TimeSlotDTO
 from reconciler.site.booking.catalog import Catalog
 from reconciler.site.booking.times import to_text
@@ -70,7 +70,7 @@ def _release(store: Store, account: Account, reservation_id: int, token: str | N
     now = store.now()
     with store.write() as db:
         if held_reservation(db, account.id, reservation_id, token, now) is None:
-            raise Problem(
+            raise HttpProblem(
                 404,
                 "not-found",
                 "no such reservation (or it has lapsed)",

@@ -54,9 +54,12 @@ class Writer:
 
     def cycle(self, now: datetime) -> Written:
         written = Written()
-        last: str | None = None
-        for event in self.site.events():
-            why = self._rejected_before(event)
+        events = list(self.site.events())
+        if not events:
+            return written
+        earlier = self._rejected_since(min(int(e.Cursor) for e in events))
+        for event in events:
+            why = earlier.get(int(event.Cursor), "")
             if not why:
                 result = self._write(event, now)
                 if result in WHY:
@@ -69,9 +72,7 @@ class Writer:
                     written.skipped += 1
             if why:  # again, when rejected before: the site answers as it did the first time
                 self.site.reject(event.Cursor, why)
-            last = event.Cursor
-        if last is not None:
-            self.site.acknowledge(last)
+        self.site.acknowledge(events[-1].Cursor)
         return written
 
     def _write(self, event: BookingEvent, now: datetime) -> Result:
@@ -97,12 +98,12 @@ class Writer:
                 return book.move(previous, booking, journal)
             return book.new(booking)
 
-    def _rejected_before(self, event: BookingEvent) -> str:
-        """Why the event was rejected before (the service stopped before the site heard of
-        it, or before it was acknowledged); empty if it was not."""
+    def _rejected_since(self, cursor: int) -> dict[int, str]:
+        """The events from `cursor` on that were rejected before (the service stopped before
+        the site heard of it, or before it was acknowledged): why, by cursor."""
         lead = self.lead
         with connected(lead.engine, lead.db, lead.name) as connection:
-            return bookkeeping.rejection(connection, lead.schema, self.account, int(event.Cursor))
+            return bookkeeping.rejections(connection, lead.schema, self.account, cursor)
 
     def _journal_rejection(self, event: BookingEvent, why: str) -> None:
         lead = self.lead

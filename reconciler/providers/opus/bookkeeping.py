@@ -109,18 +109,20 @@ def journal(
     )
 
 
-def rejection(connection: sa.Connection, schema: OpusSchema, account: str, cursor: int) -> str:
-    """Why the sync service rejected the booking event at `cursor`; empty if it did not."""
+def rejections(
+    connection: sa.Connection, schema: OpusSchema, account: str, cursor: int
+) -> dict[int, str]:
+    """Why the sync service rejected booking events, by cursor, from `cursor` on."""
     table = schema.t("rc_journal")
-    why = connection.execute(
-        sa.select(table.c.detail).where(
+    rows = connection.execute(
+        sa.select(table.c.step, table.c.detail).where(
             table.c.account == account,
             table.c.plan_id == "sync",
-            table.c.step == cursor,
+            table.c.step >= cursor,
             table.c.status == "rejected",
         )
-    ).first()
-    return str(why[0]) if why else ""
+    )
+    return {int(step): str(detail) for step, detail in rows}
 
 
 def journal_of(

@@ -64,7 +64,7 @@ def main() -> None:
         )  # fmt: skip
         try:
             started = time.perf_counter()
-            _wait(lambda: _cycles(port) >= 1, timeout=600)
+            _wait(lambda: _metric(port, "reconciler_sync_cycles_total") >= 1, timeout=600)
             print(
                 f"{args.clinics} clinics; the service started and published everything in "
                 f"{time.perf_counter() - started:.1f}s"
@@ -72,7 +72,8 @@ def main() -> None:
             book = Booker(account, site.url, workspace.database, workspace.site)
             _report("booking → book", [book.booking_latency() for _ in range(args.repeat)])
             _report("staff → site", [book.staff_latency() for _ in range(args.repeat)])
-            print(f"cycle: {_cycle_seconds(port) * 1000:.0f} ms (the last one, from /metrics)")
+            cycle = _metric(port, "reconciler_sync_cycle_seconds")
+            print(f"cycle: {cycle * 1000:.0f} ms (the last one, from /metrics)")
         finally:
             service.terminate()
             service.wait(timeout=60)
@@ -176,14 +177,6 @@ def _metric(port: int, name: str) -> float:
     except OSError:
         pass
     return 0.0
-
-
-def _cycles(port: int) -> float:
-    return _metric(port, "reconciler_sync_cycles_total")
-
-
-def _cycle_seconds(port: int) -> float:
-    return _metric(port, "reconciler_sync_cycle_seconds")
 
 
 def _free_port() -> int:

@@ -7,6 +7,7 @@ import datetime as dt
 import json
 import random
 import sqlite3
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,10 +17,25 @@ from reconciler.config import load_config
 from reconciler.demo.workspace import Workspace
 from reconciler.domain import national_id
 from reconciler.providers.site import connect_dev, connect_public
-from reconciler.providers.site.models import BookingDTO, PatientDTO, TimeSlotDTO
+from reconciler.providers.site.models import (
+    BookingDTO,
+    ConfirmationResult,
+    PatientDTO,
+    RescheduleDTO,
+    TimeSlotDTO,
+)
 from reconciler.site.background import BackgroundSite
 
 EXAM = "- Undersøkelse"
+RECONCILER = str(Path(sys.executable).parent / "reconciler")  # the command, as users run it
+
+
+def free_port() -> int:
+    import socket  # noqa: PLC0415
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -45,6 +61,17 @@ class Clinic:
         assert result.code == 0, result.err
         return result.err
 
+    def staff_book(self, slot: TimeSlotDTO, minutes: int) -> None:
+        """Staff book the slot's time in the book directly, as the clinic's program would."""
+        self.sql(
+            "INSERT INTO appointments (provider_id, starts_at, duration, registered_by, status,"
+            " created_at) VALUES (?, ?, ?, 'SOV', 'booked', ?)",
+            slot.ClinicianID,
+            slot.Start.strftime("%Y-%m-%d %H:%M:%S"),
+            minutes,
+            dt.datetime.now().strftime("%Y-%m-%d %H:%M:%S"),
+        )
+
     def account(self):  # type: ignore[no-untyped-def]
         return load_config(self.config).config.accounts["demo"]
 
@@ -64,6 +91,18 @@ class Clinic:
             result = patient.confirm(outcome.challenge.ChallengeId, self.code(n))
         assert result.BookingId is not None
         return result.BookingId
+
+    def move(self, booking: int, to: TimeSlotDTO, n: int) -> ConfirmationResult:
+        """Move patient n's booking to `to`, with the code the site texts them."""
+        account = self.account()
+        with connect_public(account.url, account.subdomain, retry=FAST) as patient:
+            outcome = patient.move(
+                RescheduleDTO(
+                    OriginalBookingId=booking, NewTime=to, PatientToReschedule=self.patient(n)
+                )
+            )
+            assert outcome.challenge is not None
+            return patient.confirm(outcome.challenge.ChallengeId, self.code(n))
 
     def code(self, n: int) -> str:
         with connect_dev(self.site.url) as dev:

@@ -13,13 +13,12 @@ import random
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
 import urllib.request
 from collections import defaultdict
 from pathlib import Path
 
-from sync_support import EXAM, Clinic, offered_as_slots, slots_say
+from sync_support import EXAM, RECONCILER, Clinic, free_port, offered_as_slots, slots_say
 
 from reconciler.domain import national_id
 from reconciler.domain.clock import clinic_now
@@ -27,7 +26,6 @@ from reconciler.errors import ReconcilerError
 from reconciler.providers.site import connect_dev, connect_public
 from reconciler.providers.site.models import BookingDTO, PatientDTO, RescheduleDTO, TimeSlotDTO
 
-RECONCILER = str(Path(sys.executable).parent / "reconciler")
 ROUNDS = 14  # sync processes started, each killed at a random point
 MIN_CYCLES = 50
 
@@ -36,14 +34,6 @@ PEOPLE = [
     (national_id.synthetic(dt.date(1960 + n, 3, 1 + n), _rng), f"+47912000{n:02d}")
     for n in range(16)
 ]
-
-
-def _free_port() -> int:
-    import socket  # noqa: PLC0415
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class Patients:
@@ -186,7 +176,7 @@ def test_sigkill_at_random_points_loses_and_doubles_nothing(clinic: Clinic, tmp_
     cycles = 0
     log = tmp_path / "sync.log"
     for _ in range(ROUNDS):
-        port = _free_port()
+        port = free_port()
         with log.open("a") as err:
             process = subprocess.Popen(
                 [RECONCILER, "sync", str(clinic.config), "--interval", "0.1",

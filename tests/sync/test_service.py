@@ -6,32 +6,20 @@ from __future__ import annotations
 
 import signal
 import subprocess
-import sys
 import time
 import urllib.request
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import pytest
-from sync_support import Clinic
+from sync_support import RECONCILER, Clinic, free_port
 
 from reconciler.config import load_config
 from reconciler.sync.service import Health, Service, Settings
 from reconciler.sync.status import metrics, serve_status
 
-RECONCILER = str(Path(sys.executable).parent / "reconciler")
-
-
-def _free_port() -> int:
-    import socket  # noqa: PLC0415
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
 
 def test_sigterm_stops_cleanly_and_the_status_port_answers(clinic: Clinic) -> None:
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [RECONCILER, "sync", str(clinic.config), "--interval", "0.2", "--status-port", str(port)],
         stderr=subprocess.PIPE,

@@ -56,13 +56,7 @@ def test_a_booking_reaches_the_book_and_its_time_leaves_the_site(clinic: Clinic)
 def test_staff_booking_in_the_book_removes_the_time_from_the_site(clinic: Clinic) -> None:
     clinic.sync()
     slot = clinic.offered()[1]
-    clinic.sql(
-        "INSERT INTO appointments (provider_id, starts_at, duration, registered_by, status,"
-        " created_at) VALUES (?, ?, 30, 'SOV', 'booked', ?)",
-        slot.ClinicianID,
-        slot.Start.strftime("%Y-%m-%d %H:%M:%S"),
-        datetime.now().strftime("%Y-%m-%d %H:%M:%S"),
-    )
+    clinic.staff_book(slot, 30)
     clinic.sync()
     assert (slot.ClinicianID, f"{slot.Start:%Y-%m-%dT%H:%M}") not in offered_as_slots(clinic)
     assert offered_as_slots(clinic) == slots_say(clinic)
@@ -72,13 +66,7 @@ def test_a_conflict_is_rejected_never_double_booked(clinic: Clinic) -> None:
     clinic.sync()
     slot = clinic.offered()[0]
     booking = clinic.book(slot, 1)
-    clinic.sql(  # staff book the same time before the sync brings the booking in
-        "INSERT INTO appointments (provider_id, starts_at, duration, registered_by, status,"
-        " created_at) VALUES (?, ?, 60, 'SOV', 'booked', ?)",
-        slot.ClinicianID,
-        slot.Start.strftime("%Y-%m-%d %H:%M:%S"),
-        datetime.now().strftime("%Y-%m-%d %H:%M:%S"),
-    )
+    clinic.staff_book(slot, 60)  # staff book the same time before the sync brings the booking in
     log = clinic.sync()
     assert "1 rejected" in log
     assert clinic.sql(
@@ -97,22 +85,13 @@ def test_a_conflict_is_rejected_never_double_booked(clinic: Clinic) -> None:
 
 def test_a_move_and_a_cancellation_keep_skeletons_and_journal(clinic: Clinic) -> None:
     from reconciler.providers.site import connect_public  # noqa: PLC0415
-    from reconciler.providers.site.models import RescheduleDTO  # noqa: PLC0415
 
     clinic.sync()
     ahead = [s for s in clinic.offered() if s.Start > datetime.now() + timedelta(days=2)]
     first, later = ahead[0], ahead[4]  # beyond the site's change deadline
     booking = clinic.book(first, 2)
     clinic.sync()
-    account = clinic.account()
-    with connect_public(account.url, account.subdomain) as patient:
-        outcome = patient.move(
-            RescheduleDTO(
-                OriginalBookingId=booking, NewTime=later, PatientToReschedule=clinic.patient(2)
-            )
-        )
-        assert outcome.challenge is not None
-        moved = patient.confirm(outcome.challenge.ChallengeId, clinic.code(2))
+    moved = clinic.move(booking, later, 2)
     assert moved.BookingId is not None
     clinic.sync()
     statuses = dict(
@@ -124,6 +103,7 @@ def test_a_move_and_a_cancellation_keep_skeletons_and_journal(clinic: Clinic) ->
     )
     assert statuses == {str(booking): "moved", str(moved.BookingId): "booked"}
     assert (first.ClinicianID, f"{first.Start:%Y-%m-%dT%H:%M}") in offered_as_slots(clinic)
+    account = clinic.account()
     with connect_public(account.url, account.subdomain) as patient:
         outcome = patient.cancel(
             moved.BookingId, national_id=clinic.patient(2).PatientPersonalIdentification
@@ -164,29 +144,12 @@ def test_a_booking_moved_before_the_sync_saw_it_reaches_the_book_at_its_new_time
 ) -> None:
     """Its first time was taken by staff meanwhile (that event is rejected); the move is the
     patient's booking all the same: written as new, and the rejection does not cancel it."""
-    from reconciler.providers.site import connect_public  # noqa: PLC0415
-    from reconciler.providers.site.models import RescheduleDTO  # noqa: PLC0415
-
     clinic.sync()
     ahead = [s for s in clinic.offered() if s.Start > datetime.now() + timedelta(days=2)]
     first, later = ahead[0], ahead[6]
     booking = clinic.book(first, 3)
-    clinic.sql(
-        "INSERT INTO appointments (provider_id, starts_at, duration, registered_by, status,"
-        " created_at) VALUES (?, ?, 30, 'SOV', 'booked', ?)",
-        first.ClinicianID,
-        first.Start.strftime("%Y-%m-%d %H:%M:%S"),
-        datetime.now().strftime("%Y-%m-%d %H:%M:%S"),
-    )
-    account = clinic.account()
-    with connect_public(account.url, account.subdomain) as patient:
-        outcome = patient.move(
-            RescheduleDTO(
-                OriginalBookingId=booking, NewTime=later, PatientToReschedule=clinic.patient(3)
-            )
-        )
-        assert outcome.challenge is not None
-        moved = patient.confirm(outcome.challenge.ChallengeId, clinic.code(3))
+    clinic.staff_book(first, 30)
+    moved = clinic.move(booking, later, 3)
     log = clinic.sync()
     assert "1 written, 1 rejected" in log
     assert clinic.sql(

@@ -31,10 +31,11 @@ from pathlib import Path
 from reconciler.apply.engine import apply
 from reconciler.config import load_config
 from reconciler.config.model import Account
+from reconciler.demo.patient import sent_code
 from reconciler.demo.workspace import init, point_at
 from reconciler.domain import national_id
 from reconciler.plan.planner import compute
-from reconciler.providers.site import connect_dev, connect_public
+from reconciler.providers.site import connect_public
 from reconciler.providers.site.models import BookingDTO, PatientDTO, TimeSlotDTO
 from reconciler.site.background import BackgroundSite
 
@@ -110,12 +111,7 @@ class Booker:
         with connect_public(self.account.url, self.account.subdomain) as patient:
             outcome = patient.book(BookingDTO(Patient=person, TimeSlot=self.offered()[0]))
             assert outcome.challenge is not None
-            with connect_dev(self.site_url) as dev:
-                code = next(
-                    m.Body.split()[3].rstrip(".")
-                    for m in reversed(dev.outbox(subdomain=self.account.subdomain))
-                    if m.Recipient.endswith(mobile) and m.Body.startswith("Koden din er ")
-                )
+            code = sent_code(self.site_url, self.account.subdomain, mobile)
             result = patient.confirm(outcome.challenge.ChallengeId, code)
         confirmed = time.perf_counter()
         _wait(lambda: bool(_rows(

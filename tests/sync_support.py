@@ -14,9 +14,10 @@ from pathlib import Path
 from support import FAST, RunCli
 
 from reconciler.config import load_config
+from reconciler.demo.patient import sent_code
 from reconciler.demo.workspace import Workspace
 from reconciler.domain import national_id
-from reconciler.providers.site import connect_dev, connect_public
+from reconciler.providers.site import connect_public
 from reconciler.providers.site.models import (
     BookingDTO,
     ConfirmationResult,
@@ -105,14 +106,7 @@ class Clinic:
             return patient.confirm(outcome.challenge.ChallengeId, self.code(n))
 
     def code(self, n: int) -> str:
-        with connect_dev(self.site.url) as dev:
-            messages = [
-                m
-                for m in dev.outbox(subdomain=self.account().subdomain)
-                if m.Body.startswith("Koden din er ") and m.Recipient == MOBILES[n]
-            ]
-        assert messages, "no code was sent"
-        return messages[-1].Body.split()[3].rstrip(".")
+        return sent_code(self.site.url, self.account().subdomain, MOBILES[n][3:])
 
     def patient(self, n: int) -> PatientDTO:
         return PatientDTO(

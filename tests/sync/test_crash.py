@@ -20,10 +20,11 @@ from pathlib import Path
 
 from sync_support import EXAM, RECONCILER, Clinic, free_port, offered_as_slots, slots_say
 
+from reconciler.demo.patient import sent_code
 from reconciler.domain import national_id
 from reconciler.domain.clock import clinic_now
 from reconciler.errors import ReconcilerError
-from reconciler.providers.site import connect_dev, connect_public
+from reconciler.providers.site import connect_public
 from reconciler.providers.site.models import BookingDTO, PatientDTO, RescheduleDTO, TimeSlotDTO
 
 ROUNDS = 14  # sync processes started, each killed at a random point
@@ -57,13 +58,7 @@ class Patients:
         )
 
     def _code(self, n: int) -> str:
-        with connect_dev(self.clinic.site.url) as dev:
-            sent = [
-                m
-                for m in dev.outbox(subdomain=self.account.subdomain)
-                if m.Body.startswith("Koden din er ") and m.Recipient == PEOPLE[n][1]
-            ]
-        return sent[-1].Body.split()[3].rstrip(".")
+        return sent_code(self.clinic.site.url, self.account.subdomain, PEOPLE[n][1][3:])
 
     def offered(self) -> list[TimeSlotDTO]:
         with connect_public(self.account.url, self.account.subdomain) as patient:

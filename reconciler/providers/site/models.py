@@ -30,6 +30,9 @@ class AccountInfo(Payload):
     Culture: str | None = None
     Activated: bool = False
     Thumbprint: str | None = None
+    # The reference site's extension: grows with every change to what a plan reads (the
+    # Subdomain document, certificate, databases, master data). None: unknown, read in full.
+    StateVersion: int | None = None
 
 
 class CertificateAdminInfo(Payload):

@@ -213,3 +213,112 @@ CREATE TABLE IF NOT EXISTS idempotency (        -- responses to writes, replayed
     created_at   TEXT NOT NULL,
     PRIMARY KEY (scope, key)
 );
+
+-- The account's state version: one number that grows with every write to what a plan reads of
+-- the account through the backend API — the Subdomain document (accounts: subdomain, culture,
+-- settings, settings_version), the activated certificate, the registered databases and the
+-- master data (entities) — and with nothing else: not the booking feed's cursor
+-- (events_acked), the service state and free-time version of a database, free time, holds,
+-- bookings, events or tokens. GET /account answers with it, so that a planner that recorded it
+-- with its last full read may skip reading again while it is unchanged.
+-- Triggers keep it, so that no writer — the API, the page, a script or the sqlite3 shell — can
+-- forget it; it changes in the same transaction as the write. It starts not at 1 but at the
+-- time the account was made, in microseconds since 1970: a store made anew for the same
+-- account id (the demo's is seeded) cannot repeat a version an earlier store gave out.
+-- An account without a row answers without a version ("unknown": read in full).
+CREATE TABLE IF NOT EXISTS state_versions (
+    account_id TEXT PRIMARY KEY,
+    version    INTEGER NOT NULL
+);
+
+-- A store made before state versions: its accounts get one when it is opened.
+INSERT OR IGNORE INTO state_versions (account_id, version)
+    SELECT id, CAST((julianday('now') - 2440587.5) * 86400000000 AS INTEGER) FROM accounts;
+
+-- Dropped and made again on every opening, so that an older store gets them as they are now.
+DROP TRIGGER IF EXISTS state_version_account_insert;
+CREATE TRIGGER state_version_account_insert AFTER INSERT ON accounts
+BEGIN
+    INSERT INTO state_versions (account_id, version)
+        VALUES (NEW.id, CAST((julianday('now') - 2440587.5) * 86400000000 AS INTEGER))
+        ON CONFLICT (account_id) DO UPDATE SET version = version + 1;
+END;
+
+DROP TRIGGER IF EXISTS state_version_account_update;
+CREATE TRIGGER state_version_account_update AFTER UPDATE ON accounts
+WHEN OLD.id IS NOT NEW.id OR OLD.subdomain IS NOT NEW.subdomain
+    OR OLD.culture IS NOT NEW.culture OR OLD.settings IS NOT NEW.settings
+    OR OLD.settings_version IS NOT NEW.settings_version
+BEGIN
+    UPDATE state_versions SET version = version + 1 WHERE account_id IN (OLD.id, NEW.id);
+END;
+
+DROP TRIGGER IF EXISTS state_version_account_delete;
+CREATE TRIGGER state_version_account_delete AFTER DELETE ON accounts
+BEGIN
+    UPDATE state_versions SET version = version + 1 WHERE account_id = OLD.id;
+END;
+
+DROP TRIGGER IF EXISTS state_version_certificate_insert;
+CREATE TRIGGER state_version_certificate_insert AFTER INSERT ON certificates
+BEGIN
+    UPDATE state_versions SET version = version + 1 WHERE account_id = NEW.account_id;
+END;
+
+DROP TRIGGER IF EXISTS state_version_certificate_update;
+CREATE TRIGGER state_version_certificate_update AFTER UPDATE ON certificates
+BEGIN
+    UPDATE state_versions SET version = version + 1
+    WHERE account_id IN (OLD.account_id, NEW.account_id);
+END;
+
+DROP TRIGGER IF EXISTS state_version_certificate_delete;
+CREATE TRIGGER state_version_certificate_delete AFTER DELETE ON certificates
+BEGIN
+    UPDATE state_versions SET version = version + 1 WHERE account_id = OLD.account_id;
+END;
+
+DROP TRIGGER IF EXISTS state_version_database_insert;
+CREATE TRIGGER state_version_database_insert AFTER INSERT ON databases
+BEGIN
+    UPDATE state_versions SET version = version + 1 WHERE account_id = NEW.account_id;
+END;
+
+-- Not target_state, heartbeat_time, service_id, machine_name (the sync service's heartbeat)
+-- nor timeslot_version (free time).
+DROP TRIGGER IF EXISTS state_version_database_update;
+CREATE TRIGGER state_version_database_update AFTER UPDATE ON databases
+WHEN OLD.account_id IS NOT NEW.account_id OR OLD.id IS NOT NEW.id
+    OR OLD.name IS NOT NEW.name OR OLD.active IS NOT NEW.active
+    OR OLD.culture IS NOT NEW.culture OR OLD.version IS NOT NEW.version
+    OR OLD.client_version IS NOT NEW.client_version
+    OR OLD.masterdata_version IS NOT NEW.masterdata_version
+BEGIN
+    UPDATE state_versions SET version = version + 1
+    WHERE account_id IN (OLD.account_id, NEW.account_id);
+END;
+
+DROP TRIGGER IF EXISTS state_version_database_delete;
+CREATE TRIGGER state_version_database_delete AFTER DELETE ON databases
+BEGIN
+    UPDATE state_versions SET version = version + 1 WHERE account_id = OLD.account_id;
+END;
+
+DROP TRIGGER IF EXISTS state_version_entity_insert;
+CREATE TRIGGER state_version_entity_insert AFTER INSERT ON entities
+BEGIN
+    UPDATE state_versions SET version = version + 1 WHERE account_id = NEW.account_id;
+END;
+
+DROP TRIGGER IF EXISTS state_version_entity_update;
+CREATE TRIGGER state_version_entity_update AFTER UPDATE ON entities
+BEGIN
+    UPDATE state_versions SET version = version + 1
+    WHERE account_id IN (OLD.account_id, NEW.account_id);
+END;
+
+DROP TRIGGER IF EXISTS state_version_entity_delete;
+CREATE TRIGGER state_version_entity_delete AFTER DELETE ON entities
+BEGIN
+    UPDATE state_versions SET version = version + 1 WHERE account_id = OLD.account_id;
+END;

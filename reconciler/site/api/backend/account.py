@@ -1,6 +1,7 @@
-"""Backend API, part one: the account, activation with the public certificate, backend
-tokens, certificate info, the account's Opus databases and their service state
-(online / heartbeat / offline, with one service per database at a time)."""
+"""Backend API, part one: the account (with its state version, a reference-site extension),
+activation with the public certificate, backend tokens, certificate info, the account's Opus
+databases and their service state (online / heartbeat / offline, with one service per database
+at a time)."""
 
 from __future__ import annotations
 
@@ -44,17 +45,25 @@ async def get_account(request: Request) -> Response:
     account = await run(by_key, request)
     store = site_context(request).store
     with store.read() as db:
+        # One statement, one snapshot: the version is never newer than what it answers with.
         row = db.execute(
-            "SELECT thumbprint FROM certificates WHERE account_id = ?", (account.id,)
+            "SELECT a.subdomain, a.culture, c.thumbprint, s.version FROM accounts a"
+            " LEFT JOIN certificates c ON c.account_id = a.id"
+            " LEFT JOIN state_versions s ON s.account_id = a.id WHERE a.id = ?",
+            (account.id,),
         ).fetchone()
+    found = dict(row) if row is not None else {}  # none: removed since the key was checked
+    thumbprint, version = found.get("thumbprint"), found.get("version")
     info: dict[str, Any] = {
         "ID": account.id,
-        "SubdomainName": account.subdomain,
-        "Culture": account.culture,
-        "Activated": row is not None,
+        "SubdomainName": found.get("subdomain", account.subdomain),
+        "Culture": found.get("culture", account.culture),
+        "Activated": thumbprint is not None,
     }
-    if row is not None:
-        info["Thumbprint"] = row["thumbprint"]
+    if thumbprint is not None:
+        info["Thumbprint"] = thumbprint
+    if version is not None:  # kept by the store's triggers (schema.sql); none: unknown
+        info["StateVersion"] = version
     return respond(info)
 
 

@@ -54,7 +54,6 @@ def main() -> None:
         point_at(workspace.config, site.url)
         config = workspace.config.parent
         computed = compute(config, force=True)
-        computed.close()
         assert all(r.ok for r in apply(computed.plan, computed.loaded, force=True))
         account = load_config(config).config.accounts["demo"]
         port = _free_port()

@@ -46,7 +46,6 @@ def measure(clinics: int, repeat: int) -> None:
         point_at(workspace.config, site.url)
         config = workspace.config.parent
         computed = compute(config, force=True)
-        computed.close()
         assert all(r.ok for r in apply(computed.plan, computed.loaded, force=True))
         clock = [clinic_now()]
         service = Service(

@@ -14,9 +14,11 @@ from reconciler.demo.workspace import Workspace, init
 
 
 @pytest.fixture(autouse=True)
-def _account_key(monkeypatch: pytest.MonkeyPatch) -> None:
+def _account_key(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
     monkeypatch.setenv("TEST_ACCOUNT_KEY", ACCOUNT_KEY)
     monkeypatch.delenv("NO_COLOR", raising=False)
+    # each test its own record of no-change plans (plan/unchanged.py), none in $HOME
+    monkeypatch.setenv("RECONCILER_CACHE_DIR", str(tmp_path_factory.mktemp("plan-records")))
 
 
 @pytest.fixture

@@ -15,27 +15,19 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from itertools import groupby
 
-import sqlalchemy as sa
-
-from reconciler.apply.locks import account_lock
 from reconciler.config import LoadedConfig
 from reconciler.config.include_paths import display_path
+from reconciler.config.model import Account
 from reconciler.domain.clock import clinic_now, clinic_today
-from reconciler.domain.resources import Action, Change, Resource
-from reconciler.domain.secrets import redact
+from reconciler.domain.resources import Change
 from reconciler.domain.words import count
 from reconciler.errors import ReconcilerError
-from reconciler.plan.database_side import DatabaseSide
 from reconciler.plan.fingerprints import config_fingerprint
 from reconciler.plan.model import AccountPlan, Plan
-from reconciler.plan.planner import AccountSides, Options, account_plan, read_account
+from reconciler.plan.planner import Options, account_plan
 from reconciler.plan.staleness import account_difference, plan_difference
-from reconciler.providers.opus import bookkeeping as books
-from reconciler.providers.opus import queries
-from reconciler.providers.opus.applier import OpusApplier
-from reconciler.providers.opus.connection import connected
-from reconciler.providers.opus.records import AppointmentType
-from reconciler.providers.site.applier import SiteApplier
+from reconciler.providers.account import AccountLive, opened_ledger, read_account
+from reconciler.providers.protocol import Entry, Ledger, Provider
 
 
 class StalePlan(ReconcilerError):
@@ -64,7 +56,25 @@ class AccountReport:
         return self.failed is None and not self.refused
 
 
-Progress = Callable[[str], None]
+@dataclass(frozen=True)
+class StepEvent:
+    """What apply tells its listener as each step ends: the CLI prints it, a CI job or the
+    sync service may render or count it otherwise."""
+
+    account: str
+    number: int
+    label: str
+    changes: int
+    outcome: str  # "applied"; "recorded" (a refresh-only plan: state only); "failed"
+    detail: str = ""  # why it failed
+
+    def __str__(self) -> str:
+        if self.outcome == "failed":
+            return f"failed step {self.number}, {self.label}: {self.detail}"
+        return f"{self.outcome} step {self.number}, {self.label}: {count(self.changes, 'change')}"
+
+
+Listener = Callable[[StepEvent], None]
 
 
 def apply(
@@ -74,7 +84,7 @@ def apply(
     force: bool = False,
     today: date | None = None,
     now: datetime | None = None,
-    progress: Progress | None = None,
+    events: Listener | None = None,
 ) -> list[AccountReport]:
     """Apply the reviewed plan to what `loaded` reaches; a report per account. StalePlan
     when the plan as a whole no longer holds (config, day, accounts)."""
@@ -87,11 +97,11 @@ def apply(
     )
     if why is not None:
         raise StalePlan(f"plan is stale: {why}", "run plan again")
-    run = _Run(reviewed, loaded, force, today, now or clinic_now(), progress or _quiet)
+    run = _Run(reviewed, loaded, force, today, now or clinic_now(), events or _quiet)
     return [run.account(saved) for saved in reviewed.accounts]
 
 
-def _quiet(_: str) -> None:
+def _quiet(_: StepEvent) -> None:
     pass
 
 
@@ -102,7 +112,7 @@ class _Run:
     force: bool
     today: date
     now: datetime
-    progress: Progress
+    events: Listener
 
     @property
     def options(self) -> Options:
@@ -116,18 +126,19 @@ class _Run:
             return report
         account = self.loaded.config.accounts[saved.account]
         try:
-            with account_lock(saved.account, account, self.reviewed.id):
-                sides = read_account(
+            with opened_ledger(saved.account, account) as ledger, ledger.lock(self.reviewed.id):
+                read = read_account(
                     saved.account,
                     account,
-                    self.loaded,
+                    self.loaded.source_of,
                     self.today,
                     with_site=self.options.reads_site,
+                    ledger=ledger,
                 )
                 try:
-                    self._checked(saved, sides, report)
+                    self._checked(saved, read, report)
                 finally:
-                    sides.close()
+                    read.close()
         except ReconcilerError as e:  # the lock is held, a live system cannot be read…
             if report.applied:  # … or the bookkeeping failed after steps were applied
                 report.failed = report.failed or (Step("the journal and lock", 0), str(e))
@@ -135,10 +146,10 @@ class _Run:
                 report.refused = str(e)
         return report
 
-    def _checked(self, saved: AccountPlan, sides: AccountSides, report: AccountReport) -> None:
+    def _checked(self, saved: AccountPlan, read: AccountLive, report: AccountReport) -> None:
         """Plan the account again under its lock; apply only what was reviewed."""
         reviewed = self.reviewed
-        fresh = account_plan(sides, self.loaded, self.options)
+        fresh = account_plan(read, self.loaded, self.options)
         here = display_path(self.loaded.root_dir)
         why = account_difference(saved, fresh, reviewed.config_path, here)
         if why is not None:
@@ -148,34 +159,30 @@ class _Run:
         elif fresh.refused:
             report.refused = fresh.refused
         else:
-            _AccountApply(reviewed, fresh, sides, report, self.now, self.progress).run()
+            _AccountApply(reviewed, fresh, read, report, self.now, self.events).run()
 
 
-def _step_key(change: Change) -> str:
-    """Changes with the same key, next to each other, make one step."""
-    if change.kind == "opus_preblock":
-        return f"preblocks of {change.resource.attrs.get('provider')} ({change.action.value})"
-    if change.kind in ("site_subdomain", "site_settings"):
-        return "site settings"
-    if change.kind in ("site_treatment", "site_clinic", "site_clinician"):
-        removals = " (removals)" if change.action is Action.DELETE else ""
-        return f"site master data of {change.resource.attrs['database']}{removals}"
-    return change.address
+def unlock(name: str, account: Account) -> str | None:
+    """Clear the account's apply lock; who held it, or None when it was not locked."""
+    with opened_ledger(name, account) as ledger:
+        return ledger.unlock()
 
 
-def steps(changes: Sequence[Change]) -> Iterator[tuple[str, list[Change]]]:
-    """(label, changes) per step: one change each, except what goes together — one provider's
-    preblocks (one transaction), the site's settings (one document), one database's master
-    data on the site (one diff)."""
-    for label, group in groupby(changes, key=_step_key):
+def steps(
+    changes: Sequence[Change], providers: Sequence[Provider]
+) -> Iterator[tuple[str, list[Change]]]:
+    """(label, changes) per step: one change each, except what its provider applies
+    together (one provider's preblocks in one transaction, the site's settings as one
+    document, one database's master data on the site as one diff)."""
+    for label, group in groupby(changes, key=lambda c: _owner(providers, c).step_key(c)):
         yield label, list(group)
 
 
-def _side_of(sides: AccountSides, address: str) -> DatabaseSide:
-    for side in sides.databases.values():
-        if address.startswith(side.scope.prefix):
-            return side
-    raise ReconcilerError(f"no database holds {address}", "this is a bug; report it")
+def _owner(providers: Sequence[Provider], change: Change) -> Provider:
+    for provider in providers:
+        if provider.holds(change):
+            return provider
+    raise ReconcilerError(f"no live system that was read holds {change.address}", "run plan again")
 
 
 @dataclass
@@ -184,107 +191,40 @@ class _AccountApply:
 
     plan: Plan
     account: AccountPlan
-    sides: AccountSides
+    read: AccountLive
     report: AccountReport
     now: datetime
-    progress: Progress
+    events: Listener
 
     @property
-    def lead(self) -> DatabaseSide:
-        return self.sides.lead
+    def ledger(self) -> Ledger:
+        return self.read.books
 
     def run(self) -> None:
         """Every step in order, until one fails. (The caller holds the account's lock.)"""
-        all_steps = list(steps(self.account.changes))
+        all_steps = list(steps(self.account.changes, self.read.providers))
         for number, (label, step) in enumerate(all_steps, start=1):
             if not self._step(number, label, step):
                 self.report.not_attempted = [Step(lbl, len(c)) for lbl, c in all_steps[number:]]
                 return
 
     def _step(self, number: int, label: str, step: list[Change]) -> bool:
-        lead = self.lead
-        with connected(lead.engine, lead.db, lead.name) as connection:
-            self._journal(connection, number, label, step, "intent")
+        entry = Entry(self.account.account, self.plan.id, number, label, tuple(step))
+        self.ledger.journal(entry, "intent")
         try:
-            if step[0].kind.startswith("site_"):
-                self._site_step(number, label, step)
+            if self.plan.refresh_only:  # drift accepted: only the state is written
+                self.ledger.done(entry)
             else:
-                self._opus_step(number, label, step)
-        except (ReconcilerError, sa.exc.SQLAlchemyError) as e:
-            message = _message(e)
-            with connected(lead.engine, lead.db, lead.name) as connection:
-                self._journal(connection, number, label, step, "failed", detail=message)
-            self.report.failed = (Step(label, len(step)), message)
-            self.progress(f"failed step {number}, {label}: {message}")
+                _owner(self.read.providers, step[0]).apply(step, self.now, self.ledger, entry)
+        except ReconcilerError as e:
+            self.ledger.journal(entry, "failed", detail=str(e))
+            self.report.failed = (Step(label, len(step)), str(e))
+            self._tell(entry, "failed", str(e))
             return False
         self.report.applied.append(Step(label, len(step)))
-        done = "recorded" if self.plan.refresh_only else "applied"
-        self.progress(f"{done} step {number}, {label}: {count(len(step), 'change')}")
+        self._tell(entry, "recorded" if self.plan.refresh_only else "applied")
         return True
 
-    def _opus_step(self, number: int, label: str, step: list[Change]) -> None:
-        """One transaction on the database the step changes; state and journal in it too
-        when that is the lead database."""
-        side = _side_of(self.sides, step[0].address)
-        lead = self.lead
-        with connected(side.engine, side.db, side.name) as connection:
-            if not self.plan.refresh_only:
-                OpusApplier(connection, side.schema, side.live).apply(step, self.now)
-            if side is lead:
-                self._done(connection, number, label, step)
-        if side is not lead:
-            with connected(lead.engine, lead.db, lead.name) as connection:
-                self._done(connection, number, label, step)
-
-    def _site_step(self, number: int, label: str, step: list[Change]) -> None:
-        """One call to the site (idempotent), then the journal and state."""
-        site = self.sides.site
-        if site is None:
-            raise ReconcilerError("the site was not read for this plan", "run plan again")
-        if not self.plan.refresh_only:
-            SiteApplier(site.client, self.sides.account, self._type_ids).apply(step)
-        lead = self.lead
-        with connected(lead.engine, lead.db, lead.name) as connection:
-            self._done(connection, number, label, step)
-
-    def _type_ids(self, database: str) -> dict[str, int]:
-        """Appointment type ids as the database has them now (after the Opus steps)."""
-        side = self.sides.databases[database]
-        with connected(side.engine, side.db, side.name) as connection:
-            return {t.name: t.id for t in queries.read(connection, side.schema, AppointmentType)}
-
-    def _journal(
-        self,
-        connection: sa.Connection,
-        number: int,
-        label: str,
-        step: list[Change],
-        status: str,
-        *,
-        detail: str = "",
-    ) -> None:
-        books.journal(
-            connection,
-            self.lead.schema,
-            account=self.account.account,
-            plan_id=self.plan.id,
-            step=number,
-            address=label,
-            action=step[0].action.value,
-            status=status,
-            detail=detail,
-        )
-
-    def _done(self, connection: sa.Connection, number: int, label: str, step: list[Change]) -> None:
-        """Journal the step applied and remember the state, in the step's transaction."""
-        self._journal(connection, number, label, step, "applied")
-        applied: list[Resource] = [c.after for c in step if c.after is not None]
-        removed = [c.address for c in step if c.action is Action.DELETE]
-        books.record_state(connection, self.lead.schema, self.account.account, applied, removed)
-
-
-def _message(error: Exception) -> str:
-    if isinstance(error, ReconcilerError):
-        return str(error)
-    original = getattr(error, "orig", None) or error
-    return redact((str(original).strip().splitlines() or [type(error).__name__])[0])
+    def _tell(self, entry: Entry, outcome: str, detail: str = "") -> None:
+        changes = len(entry.changes)
+        self.events(StepEvent(entry.account, entry.number, entry.label, changes, outcome, detail))

@@ -104,14 +104,12 @@ def _plan_and_apply(config: Path) -> bool:
 
     _step(f"reconciler plan {config}")
     computed = compute(config)
-    computed.close()
     echo(render_text(computed.plan), nl=False)
     _step("reconciler apply (approved)")
     if not echo_reports(apply(computed.plan, computed.loaded)):
         return False
     _step(f"reconciler plan {config} (again)")
     again = compute(config)
-    again.close()
     echo(render_text(again.plan), nl=False)
     return not again.plan.has_changes
 

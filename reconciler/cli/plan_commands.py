@@ -68,6 +68,11 @@ account_option = click.option(
     help="Leave out this resource and what lies under it (repeatable).",
 )  # fmt: skip
 @click.option("--refresh-only", is_flag=True, help="Only what changed outside the config.")
+@click.option(
+    "--refresh", is_flag=True,
+    help="Read every row, even when the change counters say nothing moved since the last "
+    "no-change plan.",
+)  # fmt: skip
 @account_option
 def plan_command(
     path: Path,
@@ -77,6 +82,7 @@ def plan_command(
     targets: tuple[str, ...],
     excludes: tuple[str, ...],
     refresh_only: bool,
+    refresh: bool,
     accounts: tuple[str, ...],
 ) -> int:
     """Show what apply would change to make the live systems match the config at PATH."""
@@ -86,16 +92,20 @@ def plan_command(
     if out is not None:
         planfile.check_writable(out)
     computed = compute(
-        path, accounts=accounts, targets=targets, excludes=excludes, refresh_only=refresh_only
+        path,
+        accounts=accounts,
+        targets=targets,
+        excludes=excludes,
+        refresh_only=refresh_only,
+        refresh=refresh,
     )
-    try:
-        plan = computed.plan
-        _emit(plan, fmt)
-        if out is not None:
-            planfile.save(plan, out)
-            echo(f"saved the plan to {out}; apply it with: reconciler apply {out}", err=True)
-    finally:
-        computed.close()
+    plan = computed.plan
+    for note in computed.notes:
+        echo(note, err=True)
+    _emit(plan, fmt)
+    if out is not None:
+        planfile.save(plan, out)
+        echo(f"saved the plan to {out}; apply it with: reconciler apply {out}", err=True)
     if any(p.severity.value == "error" for a in plan.accounts for p in a.problems):
         return 1
     return 2 if detailed_exitcode and plan.has_changes else 0
@@ -128,16 +138,13 @@ def apply_command(target: Path, auto_approve: bool, force: bool, accounts: tuple
             return 0
     else:
         computed = compute(target, accounts=accounts, force=force)
-        try:
-            _emit(computed.plan, "text")
-        finally:
-            computed.close()
+        _emit(computed.plan, "text")
         reviewed, loaded = computed.plan, computed.loaded
         if not reviewed.has_changes:
             return 0
         if not auto_approve:
             _confirm()
-    reports = apply(reviewed, loaded, force=force, progress=lambda line: echo(line, err=True))
+    reports = apply(reviewed, loaded, force=force, events=lambda event: echo(str(event), err=True))
     return 0 if echo_reports(reports) else 1
 
 
@@ -193,11 +200,8 @@ def drift_command(path: Path, fmt: str, accounts: tuple[str, ...]) -> int:
     from reconciler.plan.planner import compute  # noqa: PLC0415
 
     computed = compute(path, accounts=accounts, refresh_only=True, from_opus=True)
-    try:
-        plan = computed.plan
-        _emit(plan, fmt)
-    finally:
-        computed.close()
+    plan = computed.plan
+    _emit(plan, fmt)
     return 2 if plan.has_changes else 0
 
 
@@ -207,7 +211,7 @@ def drift_command(path: Path, fmt: str, accounts: tuple[str, ...]) -> int:
 @account_option
 def unlock_command(path: Path, force: bool, accounts: tuple[str, ...]) -> int:
     """Clear a stale apply lock left by an apply that died."""
-    from reconciler.apply.locks import unlock  # noqa: PLC0415
+    from reconciler.apply.engine import unlock  # noqa: PLC0415
     from reconciler.config import load_config  # noqa: PLC0415
 
     if not force:

@@ -138,7 +138,7 @@ def _resource(
     return Resource(address, kind, attrs, sources, frozenset(data.get("sensitive", [])))
 
 
-def _account(a: dict[str, Any]) -> AccountPlan:
+def account_from_json(a: dict[str, Any]) -> AccountPlan:
     changes = tuple(
         Change(
             Action(c["action"]),
@@ -184,7 +184,7 @@ def from_json(data: dict[str, Any]) -> Plan:
             today=date.fromisoformat(data["today"]),
             config_path=str(data["config"]["path"]),
             config_fingerprint=str(data["config"]["fingerprint"]),
-            accounts=tuple(_account(a) for a in data["accounts"]),
+            accounts=tuple(account_from_json(a) for a in data["accounts"]),
             refresh_only=bool(data["refresh_only"]),
             targets=tuple(data["targets"]),
             excludes=tuple(data["excludes"]),

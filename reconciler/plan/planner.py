@@ -1,12 +1,12 @@
-"""Compute a plan: load the config, read each account's live systems in bulk, diff, order,
-filter by target, and check the safety limits. What was read stays open for apply."""
+"""Compute a plan: load the config, read each account's providers in bulk, diff, order,
+filter by target, and check the safety limits. The planner sees providers only: never SQL,
+never HTTP."""
 
 from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -14,325 +14,91 @@ from pathlib import Path
 from reconciler.config import LoadedConfig, load_config
 from reconciler.config.diagnostics import format_path
 from reconciler.config.include_paths import display_path
-from reconciler.config.loader import ConfigPath
-from reconciler.config.model import Account
 from reconciler.config.yaml12 import paused_gc
 from reconciler.domain.clock import clinic_today
 from reconciler.domain.resources import Action, Change, Resource
-from reconciler.domain.spans import Span, subtract
-from reconciler.domain.times import Weekday
 from reconciler.domain.words import count as counted
-from reconciler.errors import Problem, ReconcilerError, Severity, UsageError
-from reconciler.plan.database_side import DatabaseSide
+from reconciler.errors import Problem, ReconcilerError, UsageError
+from reconciler.plan import unchanged
 from reconciler.plan.diff import closest, diff, matches, unmatched
 from reconciler.plan.fingerprints import config_fingerprint, live_fingerprint
 from reconciler.plan.model import AccountPlan, Plan
-from reconciler.plan.site_side import SiteSide, SiteState, fetch_site, read_site
-from reconciler.providers.opus import bookkeeping as books
-from reconciler.providers.opus import create_bookkeeping, schema_for
-from reconciler.providers.opus.connection import connected, create_engine
-from reconciler.providers.opus.desired import desired
-from reconciler.providers.opus.live import live
-from reconciler.providers.opus.queries import recall_hours, unheld_preblocks
-from reconciler.providers.opus.resources import KINDS, scope_of, stamp
-from reconciler.providers.site.resources import CITY_MAX, FROM_OPUS
-from reconciler.providers.site.resources import KINDS as SITE_KINDS
-
-
-@dataclass
-class AccountSides:
-    name: str
-    account: Account
-    databases: dict[str, DatabaseSide] = field(default_factory=dict)
-    site: SiteSide | None = None  # None when the plan leaves the site out
-
-    @property
-    def lead(self) -> DatabaseSide:
-        """Where the account's lock, journal and state live: its first active database."""
-        return next(iter(self.databases.values()))
-
-    def live_resources(self) -> list[Resource]:
-        site = self.site.live if self.site else []
-        return [res for side in self.databases.values() for res in side.live.resources] + site
-
-    def addresses(self) -> set[str]:
-        """Every address the plan knows of, wanted or live."""
-        site = self.site.desired if self.site else []
-        wanted = [res for side in self.databases.values() for res in side.desired] + site
-        return {res.address for res in [*wanted, *self.live_resources()]}
-
-    def close(self) -> None:
-        for side in self.databases.values():
-            side.engine.dispose()
-        if self.site is not None:
-            self.site.close()
+from reconciler.providers.account import AccountLive, read_account, read_counters
+from reconciler.providers.protocol import Provider
 
 
 @dataclass
 class Computed:
-    """A plan with what it was computed from, ready for apply. Close it when done."""
+    """A plan with the config it was computed from (what it read is closed)."""
 
     plan: Plan
     loaded: LoadedConfig
-    accounts: dict[str, AccountSides]
-
-    def close(self) -> None:
-        for account in self.accounts.values():
-            account.close()
+    notes: tuple[str, ...] = ()  # how it was read, when not in full
 
 
-ORDER = (*KINDS, *SITE_KINDS)  # the Opus side first: the site takes what it holds
+def _order(providers: list[Provider]) -> Callable[[Change], tuple[int, int, str]]:
+    """Creations in the order of the providers and their kinds (the Opus side first: the
+    site takes what it holds); deletions the other way round."""
+    ranks: dict[str, int] = {}
+    for provider in providers:
+        for kind in provider.kinds:
+            ranks.setdefault(kind, len(ranks))
+
+    def key(change: Change) -> tuple[int, int, str]:
+        rank = ranks.get(change.kind, len(ranks))
+        if change.action is Action.DELETE:
+            return (1, -rank, change.address)
+        return (0, rank, change.address)
+
+    return key
 
 
-def _order(change: Change) -> tuple[int, int, str]:
-    rank = ORDER.index(change.kind) if change.kind in ORDER else len(ORDER)
-    if change.action is Action.DELETE:
-        return (1, -rank, change.address)
-    return (0, rank, change.address)
-
-
-def read_account(
-    name: str, account: Account, loaded: LoadedConfig, today: date, *, with_site: bool = True
-) -> AccountSides:
-    """Read the account's active databases and (unless left out) its site — the site in a
-    thread while the databases are read, since it needs nothing from them. On failure,
-    whatever was opened is closed before the error goes on."""
-    if not any(db.active for db in account.databases.values()):
-        raise ReconcilerError(
-            f"account '{name}' has no active database", "set active: true on one database"
-        )
-    sides = AccountSides(name, account)
-    active = [db_name for db_name, db in account.databases.items() if db.active]
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="site-read")
-    site = pool.submit(fetch_site, account, active) if with_site else None
-    try:
-        for db_name in active:
-            sides.databases[db_name] = _read_database(name, account, db_name, loaded, today)
-        if site is not None:
-            state = site.result()
-            sides.site = read_site(name, account, sides.databases, loaded.source_of, state)
-    except BaseException:
-        sides.close()
-        if site is not None and sides.site is None:  # its client closed once it is read
-            site.add_done_callback(_close_unused)
-        raise
-    finally:
-        pool.shutdown(wait=False)
-    return sides
-
-
-def _close_unused(site: Future[SiteState]) -> None:
-    if not site.cancelled() and site.exception() is None:
-        site.result().client.close()
-
-
-def _read_database(
-    name: str, account: Account, db_name: str, loaded: LoadedConfig, today: date
-) -> DatabaseSide:
-    db = account.databases[db_name]
-    schema = schema_for(db, db_name)
-    engine = create_engine(db, db_name)
-    try:
-        scope = scope_of(name, account, db_name, today)
-        wanted = desired(scope, account, loaded.source_of)
-        with connected(engine, db, db_name) as connection:
-            create_bookkeeping(connection, schema)
-            found = live(connection, schema, scope)
-            since = datetime.combine(today, datetime.min.time())
-            unheld = unheld_preblocks(connection, schema, since)
-    except BaseException:
-        engine.dispose()
-        raise
-    return DatabaseSide(db_name, db, engine, schema, scope, found, wanted, unheld)
-
-
-def _outside_hours(side: DatabaseSide, changes: list[Change]) -> dict[str, list[Span]]:
-    """Of the time the config publishes, by provider code, what the book's working hours
-    with Recall do not hold: of the preblocks the plan places (`changes`), and of those in
-    the book that it keeps, which the database singled out when it was read."""
-    code_of = {pid: code for code, pid in side.live.provider_ids.items()}
-    moved = {c.address for c in changes if c.kind == "opus_preblock"}
-    spans: dict[str, list[Span]] = {}
-    for provider_id, start, end in side.unheld:
-        code = code_of.get(provider_id)
-        if (
-            code is not None
-            and side.scope.address("preblock", f"{code}@{stamp(start)}") not in moved
-        ):
-            spans.setdefault(code, []).append(Span(start, end))
-    for change in changes:
-        if change.kind == "opus_preblock" and change.after is not None:
-            a = change.after.attrs
-            span = Span(
-                datetime.fromisoformat(a["starts_at"]), datetime.fromisoformat(a["ends_at"])
-            )
-            spans.setdefault(a["provider"], []).append(span)
-    if not spans:
-        return {}
-    every = [s for group in spans.values() for s in group]
-    ids = {side.live.provider_ids[code] for code in spans if code in side.live.provider_ids}
-    with connected(side.engine, side.db, side.name) as connection:
-        hours = recall_hours(
-            connection, side.schema, min(s.start for s in every), max(s.end for s in every), ids
-        )
-    gaps = {
-        code: subtract(group, hours.get(side.live.provider_ids.get(code, -1), []))
-        for code, group in spans.items()
-    }
-    return {code: outside for code, outside in gaps.items() if outside}
-
-
-def _live_problems(
-    sides: AccountSides, loaded: LoadedConfig, placed: dict[str, list[Change]]
+def _problems(
+    read: AccountLive, loaded: LoadedConfig, placed: dict[str, list[Change]]
 ) -> list[Problem]:
-    """What the config asks of the live systems that they cannot give: clinics and providers
-    the database lacks, what the site cannot take, and names the config writes otherwise
-    than the book has them."""
-    account = ("accounts", sides.name)
-    found: list[tuple[ConfigPath, str, str, Severity]] = [
-        ((*account, *path), message, "site-limit", Severity.ERROR)
-        for path, message in (sides.site.problems if sides.site else [])
-    ]
-    cannot = "the config selects clinics and providers, it cannot create them"
-    for side in sides.databases.values():
-        for key in side.live.missing_clinics:
-            opus_id = side.scope.clinics[key]
-            message = f"clinic {opus_id} is not in database '{side.name}' — {cannot}"
-            found.append(((*account, "clinics", key, "opus_id"), message, "missing-in-opus", _E))
-        for code in side.live.missing_providers:
-            clinic = side.scope.providers[code]
-            message = f"provider {code} is not in database '{side.name}' — {cannot}"
-            path: ConfigPath = (*account, "clinics", clinic, "providers", code)
-            found.append((path, message, "missing-in-opus", _E))
-        found += _other_names(sides.name, sides.account, side)
-        found += _outside_recall(sides.name, side, placed.get(side.name, []))
-        if sides.site is not None:
-            found += _cut_to_fit(sides.name, side)
+    """What the config asks of the live systems that they cannot give, where the config
+    asks it."""
     return [
         Problem(loaded.mark_of(path), f"{format_path(path)}: {message}", code, severity)
-        for path, message, code, severity in found
+        for provider in read.providers
+        for path, message, code, severity in provider.findings(placed.get(provider.name, []))
     ]
 
 
-_E = Severity.ERROR
-
-
-def _other_names(
-    name: str, account: Account, side: DatabaseSide
-) -> list[tuple[ConfigPath, str, str, Severity]]:
-    """Clinic and provider names in the config that differ from the book's: the site shows
-    the book's (the config's `name` is a label for its readers)."""
-    found = []
-    rows = side.live.clinic_rows
-    for key, clinic in account.clinics.items():
-        if key not in side.scope.clinics:  # in another database
-            continue
-        path: ConfigPath = ("accounts", name, "clinics", key)
-        row = rows.get(side.scope.clinics[key])
-        if row is not None and clinic.name is not None and clinic.name != row.name:
-            found.append((path, clinic.name, row.name))
-        for code, provider in clinic.providers.items():
-            prow = side.live.provider_rows.get(code)
-            if prow is not None and provider.name is not None and provider.name != prow.name:
-                found.append(((*path, "providers", code), provider.name, prow.name))
-    return [
-        (
-            (*path, "name"),
-            f"the config says '{written}', the book '{booked}'; the site shows the book's "
-            "name — correct the label here, or the name in Opus",
-            "name-differs",
-            Severity.WARNING,
-        )
-        for path, written, booked in found
-    ]
-
-
-def _outside_recall(
-    name: str, side: DatabaseSide, changes: list[Change]
-) -> list[tuple[ConfigPath, str, str, Severity]]:
-    """Published time outside the provider's working hours with Recall in the book: the sync
-    service offers patients none of it (lint checks the config's own working hours; this,
-    the book's)."""
-    found: list[tuple[ConfigPath, str, str, Severity]] = []
-    for code, gaps in _outside_hours(side, changes).items():
-        if code not in side.scope.providers:
-            continue
-        dates: dict[tuple[int, str], list[date]] = {}
-        for gap in gaps:
-            end = "24:00" if gap.end.date() > gap.start.date() else f"{gap.end:%H:%M}"
-            key = (gap.start.weekday(), f"{gap.start:%H:%M}–{end}")
-            dates.setdefault(key, []).append(gap.start.date())
-        shown = [
-            f"{Weekday(day).label} {hours} ({counted(len(on), 'date')} from {min(on):%Y-%m-%d})"
-            for (day, hours), on in sorted(dates.items())
-        ]
-        more = f" and {len(shown) - 4} more" if len(shown) > 4 else ""
-        clinic = side.scope.providers[code]
-        found.append(
-            (
-                ("accounts", name, "clinics", clinic, "providers", code, "publishing"),
-                f"{', '.join(shown[:4])}{more} lie outside {code}'s working hours with Recall "
-                f"in database '{side.name}': patients are offered none of that time — give "
-                "those hours Recall [R] in Opus, or narrow the rule",
-                "outside-recall-hours",
-                Severity.WARNING,
-            )
-        )
-    return found
-
-
-def _cut_to_fit(name: str, side: DatabaseSide) -> list[tuple[ConfigPath, str, str, Severity]]:
-    """Values from the book the site holds only in part: a clinic's city (the vendor's limit)."""
-    found: list[tuple[ConfigPath, str, str, Severity]] = []
-    for key, clinic_id in side.scope.clinics.items():
-        row = side.live.clinic_rows.get(clinic_id)
-        if row is not None and row.city and len(row.city) > CITY_MAX:
-            found.append(
-                (
-                    ("accounts", name, "clinics", key, "opus_id"),
-                    f"the book's city '{row.city}' has {len(row.city)} characters; the site "
-                    f"holds at most {CITY_MAX} and shows '{row.city[:CITY_MAX]}' — shorten it "
-                    "in Opus to choose how it reads",
-                    "site-limit",
-                    Severity.WARNING,
-                )
-            )
-    return found
-
-
-def account_plan(sides: AccountSides, loaded: LoadedConfig, options: Options) -> AccountPlan:
+def account_plan(read: AccountLive, loaded: LoadedConfig, options: Options) -> AccountPlan:
     targets, excludes = options.targets, options.excludes
-    placed: dict[str, list[Change]] = {}  # by database, before any --target
+    placed: dict[str, list[Change]] = {}  # by provider, before any --target
     if options.refresh_only:
-        changes = drift_changes(sides, from_opus=options.from_opus)
+        changes = drift_changes(read, from_opus=options.from_opus)
     else:
         changes = []
-        for side in sides.databases.values():
-            wanted = [res for res in side.desired if side.live.can_plan(res)]
-            placed[side.name] = diff(wanted, side.live.resources)
-            changes += placed[side.name]
-        if sides.site is not None:
-            changes += diff(sides.site.desired, sides.site.live)
+        for provider in read.providers:
+            placed[provider.name] = diff(provider.wanted(), provider.live)
+            changes += placed[provider.name]
     if targets:
         changes = [c for c in changes if matches(c.address, targets)]
     if excludes:
         changes = [c for c in changes if not matches(c.address, excludes)]
-    changes.sort(key=_order)
-    problems = _live_problems(sides, loaded, placed)
-    refused = "" if options.force or options.refresh_only else _refusal(changes, sides, loaded)
+    changes.sort(key=_order(read.providers))
+    live = _live(read)
+    refused = "" if options.force or options.refresh_only else _refusal(changes, live, loaded)
     return AccountPlan(
-        sides.name,
+        read.name,
         tuple(changes),
-        live_fingerprint(sides.live_resources()),
-        tuple(problems),
+        live_fingerprint(live),
+        tuple(_problems(read, loaded, placed)),
         refused,
     )
 
 
-def _refusal(changes: list[Change], sides: AccountSides, loaded: LoadedConfig) -> str:
+def _live(read: AccountLive) -> list[Resource]:
+    return [res for provider in read.providers for res in provider.live]
+
+
+def _refusal(changes: list[Change], live: list[Resource], loaded: LoadedConfig) -> str:
     """Why the plan changes too much of a kind to apply without --force ("" if it does not)."""
     limits = loaded.config.safety
-    existing = Counter(res.kind for res in sides.live_resources())
+    existing = Counter(res.kind for res in live)
     touched = Counter(c.kind for c in changes if c.action is not Action.CREATE)
     for kind, count in sorted(touched.items()):
         have = existing[kind]
@@ -344,15 +110,13 @@ def _refusal(changes: list[Change], sides: AccountSides, loaded: LoadedConfig) -
     return ""
 
 
-def drift_changes(sides: AccountSides, *, from_opus: bool = False) -> list[Change]:
+def drift_changes(read: AccountLive, *, from_opus: bool = False) -> list[Change]:
     """What changed outside the config since the last apply: live against the state applied.
     An update goes from the applied value (before) to the live one (after). With
-    `from_opus`, also what the site takes from the Opus database and the book now holds
-    otherwise (a provider renamed in Opus): the site gets it at the next apply."""
-    lead = sides.lead
-    with connected(lead.engine, lead.db, lead.name) as connection:
-        state = books.read_state(connection, lead.schema, sides.name)
-    live_by_address = {res.address: res for res in sides.live_resources()}
+    `from_opus`, also what a provider takes from another system that now holds it otherwise
+    (a provider renamed in Opus, which the site shows): it goes there at the next apply."""
+    state = read.books.applied_state()
+    live_by_address = {res.address: res for res in _live(read)}
     changes = []
     for address, applied in state.items():
         now = live_by_address.get(address)
@@ -361,23 +125,11 @@ def drift_changes(sides: AccountSides, *, from_opus: bool = False) -> list[Chang
         elif now.fingerprint != applied.fingerprint:
             fields = tuple(n for n in now.attrs if now.attrs.get(n) != applied.attrs.get(n))
             changes.append(Change(Action.UPDATE, address, applied.kind, applied, now, fields))
-    if from_opus and sides.site is not None:
+    if from_opus:
         reported = {c.address for c in changes}
-        changes += [
-            c for c in _changed_in_opus(sides.site.desired, state) if c.address not in reported
-        ]
+        for provider in read.providers:
+            changes += [c for c in provider.drift_from_sources(state) if c.address not in reported]
     return changes
-
-
-def _changed_in_opus(desired: list[Resource], state: dict[str, Resource]) -> Iterator[Change]:
-    for res in desired:
-        applied = state.get(res.address)
-        if applied is None or res.kind not in FROM_OPUS:
-            continue
-        fields = tuple(f for f in FROM_OPUS[res.kind] if res.attrs[f] != applied.attrs.get(f))
-        if fields:
-            now = Resource(res.address, res.kind, {**applied.attrs, **res.attrs})
-            yield Change(Action.UPDATE, res.address, res.kind, applied, now, fields)
 
 
 @dataclass(frozen=True)
@@ -389,6 +141,12 @@ class Options:
     refresh_only: bool = False  # only what changed outside the config
     force: bool = False  # no refusal for changing too much
     from_opus: bool = False  # refresh_only: with what the site takes from Opus (drift)
+    refresh: bool = False  # read every row, even when the counters say nothing changed
+
+    @property
+    def may_skip_read(self) -> bool:
+        """Whether a recorded no-change plan may stand in for a full read (unchanged.py)."""
+        return not (self.refresh or self.refresh_only or self.targets or self.excludes)
 
     @property
     def reads_site(self) -> bool:
@@ -408,53 +166,115 @@ def compute(
     refresh_only: bool = False,
     force: bool = False,
     from_opus: bool = False,
+    refresh: bool = False,
     today: date | None = None,
+    now: datetime | None = None,
 ) -> Computed:
     """The plan for the config at `path`. Raises ReconcilerError (ConfigError, DatabaseError…)
     when the config is invalid or a live system cannot be read."""
-    options = Options(tuple(targets), tuple(excludes), refresh_only, force, from_opus)
+    options = Options(tuple(targets), tuple(excludes), refresh_only, force, from_opus, refresh)
     with paused_gc():  # tens of thousands of acyclic resources: collecting only costs time
-        return _compute(path, tuple(accounts), options, today or clinic_today())
-
-
-def _compute(
-    path: str | Path, accounts: tuple[str, ...], options: Options, today: date
-) -> Computed:
-    loaded = load_config(path)
-    unknown = [a for a in accounts if a not in loaded.config.accounts]
-    if unknown:
-        known = ", ".join(loaded.config.accounts)
-        raise UsageError(
-            f"no account {', '.join(unknown)} in the config", f"the accounts are: {known}"
+        return _Planning(options, today or clinic_today(), now or datetime.now()).run(
+            path, tuple(accounts)
         )
-    chosen = [a for a in loaded.config.accounts if not accounts or a in accounts]
-    read: dict[str, AccountSides] = {}
-    try:
-        for name in chosen:
-            account = loaded.config.accounts[name]
-            read[name] = read_account(name, account, loaded, today, with_site=options.reads_site)
-        _check_patterns(options, read)
-    except BaseException:
-        Computed(_empty_plan(), loaded, read).close()
-        raise
-    plan = Plan(
-        id=uuid.uuid4().hex,
-        created_at=datetime.now().replace(microsecond=0),
-        today=today,
-        config_path=display_path(loaded.root_dir),
-        config_fingerprint=config_fingerprint(loaded),
-        accounts=tuple(account_plan(read[name], loaded, options) for name in chosen),
-        refresh_only=options.refresh_only,
-        targets=options.targets,
-        excludes=options.excludes,
-        selected=accounts,
-    )
-    return Computed(plan, loaded, read)
 
 
-def _check_patterns(options: Options, read: dict[str, AccountSides]) -> None:
+@dataclass
+class _Planning:
+    options: Options
+    today: date
+    now: datetime
+    notes: list[str] = field(default_factory=list)
+
+    def run(self, path: str | Path, accounts: tuple[str, ...]) -> Computed:
+        loaded = load_config(path)
+        unknown = [a for a in accounts if a not in loaded.config.accounts]
+        if unknown:
+            known = ", ".join(loaded.config.accounts)
+            raise UsageError(
+                f"no account {', '.join(unknown)} in the config", f"the accounts are: {known}"
+            )
+        chosen = [a for a in loaded.config.accounts if not accounts or a in accounts]
+        fingerprint = config_fingerprint(loaded)
+        if self.options.may_skip_read:
+            planned = tuple(self._account(loaded, name, fingerprint) for name in chosen)
+        else:
+            planned = self._read_all(loaded, chosen)
+        plan = Plan(
+            id=uuid.uuid4().hex,
+            created_at=self.now.replace(microsecond=0),
+            today=self.today,
+            config_path=display_path(loaded.root_dir),
+            config_fingerprint=fingerprint,
+            accounts=planned,
+            refresh_only=self.options.refresh_only,
+            targets=self.options.targets,
+            excludes=self.options.excludes,
+            selected=accounts,
+        )
+        return Computed(plan, loaded, tuple(self.notes))
+
+    def _read_all(self, loaded: LoadedConfig, chosen: list[str]) -> tuple[AccountPlan, ...]:
+        read: dict[str, AccountLive] = {}
+        try:
+            for name in chosen:
+                read[name] = self._read(loaded, name)
+            _check_patterns(self.options, read)
+            return tuple(account_plan(read[name], loaded, self.options) for name in chosen)
+        finally:
+            for each in read.values():
+                each.close()
+
+    def _read(self, loaded: LoadedConfig, name: str) -> AccountLive:
+        account = loaded.config.accounts[name]
+        with_site = self.options.reads_site
+        return read_account(name, account, loaded.source_of, self.today, with_site=with_site)
+
+    def _account(self, loaded: LoadedConfig, name: str, fingerprint: str) -> AccountPlan:
+        """The account's plan from its record when its counters say nothing moved since;
+        else from a full read (and recorded, when it has nothing to change). The counters
+        are read before the rows: what is written meanwhile misses the next lookup."""
+        lookup = self._lookup(loaded, name, fingerprint)
+        record = unchanged.find(lookup[0]) if lookup is not None else None
+        if record is not None and lookup is not None:
+            self.notes.append(
+                f"account {name}: live state unchanged since "
+                f"{record.recorded_at:%Y-%m-%d %H:%M:%S}: read {counted(lookup[1], 'counter')}, "
+                "no rows (plan --refresh reads them all)"
+            )
+            return record.plan
+        read = self._read(loaded, name)
+        try:
+            planned = account_plan(read, loaded, self.options)
+        finally:
+            read.close()
+        if lookup is not None and not planned.changes:
+            unchanged.keep(lookup[0], planned, self.now)
+        return planned
+
+    def _lookup(
+        self, loaded: LoadedConfig, name: str, fingerprint: str
+    ) -> tuple[unchanged.Lookup, int] | None:
+        account = loaded.config.accounts[name]
+        try:
+            counters = read_counters(name, account, with_site=self.options.reads_site)
+        except ReconcilerError:
+            return None  # the full read says what is wrong
+        if counters is None:
+            return None
+        root = display_path(loaded.root_dir)
+        what = f"{fingerprint} {self.today.isoformat()}"
+        return unchanged.Lookup.of(loaded.root_dir, root, name, what, counters), counters.count
+
+
+def _check_patterns(options: Options, read: dict[str, AccountLive]) -> None:
     """A --target or --exclude that names nothing is a typo, not an empty plan."""
-    addresses = {address for sides in read.values() for address in sides.addresses()}
+    addresses = {
+        res.address
+        for account in read.values()
+        for provider in account.providers
+        for res in (*provider.desired, *provider.live)
+    }
     if not options.reads_site:  # the site's addresses are not known: its patterns cannot be judged
         addresses |= {p for p in options.excludes if p.startswith("site")}
     for option, patterns in (("--target", options.targets), ("--exclude", options.excludes)):
@@ -463,7 +283,3 @@ def _check_patterns(options: Options, read: dict[str, AccountSides]) -> None:
                 f"{option} {pattern} matches no resource of the config or the live systems",
                 closest(pattern, addresses),
             )
-
-
-def _empty_plan() -> Plan:
-    return Plan("", datetime.now(), clinic_today(), "", "", ())

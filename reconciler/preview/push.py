@@ -9,6 +9,7 @@ from __future__ import annotations
 import secrets
 import uuid
 from datetime import UTC, datetime, timedelta
+from itertools import groupby
 from pathlib import Path
 
 from cryptography import x509
@@ -16,7 +17,6 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from reconciler.apply.engine import steps
 from reconciler.domain.secrets import Secret
 from reconciler.plan.diff import diff
 from reconciler.preview.state import Wanted
@@ -26,6 +26,7 @@ from reconciler.providers.site.backend import BackendClient
 from reconciler.providers.site.freetime import site_batch
 from reconciler.providers.site.live import live
 from reconciler.providers.site.models import AvailableTimeslotBatch, TimeSlotDiffV2
+from reconciler.providers.site.provider import step_key
 from reconciler.providers.site.resources import KINDS, database_id
 from reconciler.site import Store
 from reconciler.site.background import BackgroundSite
@@ -74,8 +75,8 @@ def _settings_and_master_data(client: BackendClient, want: Wanted) -> None:
     changes = [c for c in diff(resources, found) if c.after is not None]  # nothing to remove
     changes.sort(key=lambda c: (KINDS.index(c.kind), c.address))
     apply = SiteApplier(client, account, lambda database: want.type_ids[database])
-    for _, step in steps(changes):
-        apply.apply(step)
+    for _, step in groupby(changes, key=step_key):
+        apply.apply(list(step))
 
 
 def _free_time(client: BackendClient, want: Wanted) -> None:

@@ -26,8 +26,7 @@ from reconciler.domain.resources import Resource
 from reconciler.domain.secrets import redact
 from reconciler.domain.spans import Span, merge
 from reconciler.errors import ReconcilerError
-from reconciler.plan.database_side import DatabaseSide
-from reconciler.plan.site_side import facts_of
+from reconciler.providers.account import facts_of
 from reconciler.providers.opus import schema_for
 from reconciler.providers.opus.books import Books, read_books, rule_offers
 from reconciler.providers.opus.connection import create_engine, explain
@@ -123,14 +122,13 @@ def _read(
             books = read_books(connection, schema, scope, account, now=now, until=until)
     finally:
         engine.dispose()
-    side = DatabaseSide(db_name, db, engine, schema, scope, found, [])
     type_ids = {t.name: t.id for t in found.type_rows.values()}
     after = max(type_ids.values(), default=0)
     for type_name in account.databases[db_name].opus.appointment_types:
         if type_name not in type_ids:  # apply would create it: a number after the others
             after += 1
             type_ids[type_name] = after
-    return facts_of(side), _as_applied(account, scope, books), type_ids
+    return facts_of(db_name, scope, found), _as_applied(account, scope, books), type_ids
 
 
 def _midnight(now: datetime) -> datetime:

@@ -131,16 +131,13 @@ def _addresses(plan: Plan) -> list[str]:
 
 def _check(workspace: Workspace, exported: Path) -> None:
     computed = compute(workspace.config.parent, force=True)
-    computed.close()
     document = planfile.to_json(computed.plan)
     assert planfile.to_json(planfile.from_json(document)) == document
     assert all(r.ok for r in apply(computed.plan, computed.loaded, force=True))
     again = compute(workspace.config.parent)
-    again.close()
     assert not again.plan.has_changes, _addresses(again.plan)
     export(workspace.config.parent, exported)
     # the exported config names the secrets and the certificate where they are
     with mock.patch.dict(os.environ, {"RECONCILER_FILE_DIRS": str(workspace.config.parent)}):
         from_export = compute(exported)
-    from_export.close()
     assert not from_export.plan.has_changes, _addresses(from_export.plan)

@@ -268,3 +268,17 @@ def explain(error: sa.exc.DBAPIError, db: Database, name: str) -> DatabaseError:
         )
     first_line = detail.strip().splitlines()[0] if detail.strip() else type(error.orig).__name__
     return DatabaseError(f"database '{name}': {first_line}", f"check {key}")
+
+
+@contextmanager
+def failing_as_database_error() -> Iterator[None]:
+    """The block, with any database error that is still raw turned into a DatabaseError
+    that says what the server said (its first line, secrets masked)."""
+    try:
+        yield
+    except sa.exc.SQLAlchemyError as e:
+        original = getattr(e, "orig", None) or e
+        first = (str(original).strip().splitlines() or [type(e).__name__])[0]
+        raise DatabaseError(
+            redact(first), "what the step wrote was rolled back; the next plan shows what is left"
+        ) from None

@@ -24,6 +24,27 @@ PER_PROVIDER: Final = ("preblocks", "appointments", "working_hours")
 SHARED: Final = ("providers", "preblock_types", "appointment_types")
 UNVERSIONED: Final = ("preblock_type_exclusions", "ebooking_settings")
 
+# The tables a plan reads (live.py, and the Recall hours of queries.py): the same questions
+# tell a planner that nothing it would read has changed since it last read it all.
+PLANNED: Final = (
+    "clinics",
+    "providers",
+    "working_hours",
+    "appointment_types",
+    "preblock_types",
+    "preblocks",
+)
+PLANNED_UNVERSIONED: Final = (
+    "preblock_type_exclusions",
+    "ebooking_settings",
+    "registration_lists",
+    "registration_list_items",
+    "preblock_lists",
+    "preblock_list_items",
+    "list_links",
+    "access_rights",
+)
+
 
 class Count(NamedTuple):
     top: int  # the highest change number (0 for a table without them)
@@ -34,10 +55,16 @@ class Count(NamedTuple):
 Signature = dict[str, Count]
 
 
-def signature(connection: sa.Connection, schema: OpusSchema) -> Signature:
-    """Per table: its Count — one query."""
+def signature(
+    connection: sa.Connection,
+    schema: OpusSchema,
+    versioned: tuple[str, ...] = (*PER_PROVIDER, *SHARED),
+    unversioned: tuple[str, ...] = UNVERSIONED,
+) -> Signature:
+    """Per table: its Count — one query for the versioned tables, and one per table
+    without change numbers (read whole and hashed: they are small)."""
     parts = []
-    for name in (*PER_PROVIDER, *SHARED):
+    for name in versioned:
         table = schema.t(name)
         parts.append(
             sa.select(
@@ -49,9 +76,9 @@ def signature(connection: sa.Connection, schema: OpusSchema) -> Signature:
         )
     rows = connection.execute(sa.union_all(*parts))
     found = {name: Count(int(top), int(count), int(last)) for name, top, count, last in rows}
-    for name in UNVERSIONED:
+    for name in unversioned:
         table = schema.t(name)
-        content = sorted(tuple(row) for row in connection.execute(sa.select(table)))
+        content = sorted(repr(tuple(row)) for row in connection.execute(sa.select(table)))
         digest = int.from_bytes(hashlib.blake2b(repr(content).encode(), digest_size=7).digest())
         found[name] = Count(digest, len(content), 0)
     return found

@@ -1,0 +1,167 @@
+"""An account's live systems, read for a plan: its active Opus databases, read one after
+another, and its booking site, read in a thread meanwhile (it needs nothing from them; only
+what the config wants of it does). The planner and apply see them as Providers."""
+
+from __future__ import annotations
+
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from datetime import date
+
+from reconciler.config.model import Account
+from reconciler.errors import ReconcilerError
+from reconciler.providers.opus.ledger import open_ledger
+from reconciler.providers.opus.live import Live
+from reconciler.providers.opus.provider import (
+    OpusDatabase,
+    SourceOf,
+    database_counters,
+    read_database,
+)
+from reconciler.providers.opus.resources import Scope
+from reconciler.providers.protocol import Ledger, Provider
+from reconciler.providers.site import backend_client
+from reconciler.providers.site.applier import TypeIds
+from reconciler.providers.site.provider import Site, SiteState, fetch_site, site_of
+from reconciler.providers.site.resources import TREATMENT_FIELDS, OpusFacts
+
+
+@dataclass
+class AccountLive:
+    """One account's providers as read, and its ledger. Close it when done."""
+
+    name: str
+    account: Account
+    databases: dict[str, OpusDatabase] = field(default_factory=dict)
+    site: Site | None = None  # None when the plan leaves the site out
+    ledger: Ledger | None = None  # the caller's; else the lead database's
+
+    @property
+    def providers(self) -> list[Provider]:
+        """The Opus databases first: the site takes what they hold."""
+        found: list[Provider] = list(self.databases.values())
+        return found + ([self.site] if self.site is not None else [])
+
+    @property
+    def books(self) -> Ledger:
+        if self.ledger is not None:
+            return self.ledger
+        return next(iter(self.databases.values())).ledger()
+
+    def close(self) -> None:
+        for provider in self.providers:
+            provider.close()
+
+
+def read_account(
+    name: str,
+    account: Account,
+    source_of: SourceOf,
+    today: date,
+    *,
+    with_site: bool = True,
+    ledger: Ledger | None = None,
+) -> AccountLive:
+    """Read the account's active databases and (unless left out) its site. On failure,
+    whatever was opened is closed before the error goes on."""
+    active = [db_name for db_name, db in account.databases.items() if db.active]
+    if not active:
+        raise ReconcilerError(
+            f"account '{name}' has no active database", "set active: true on one database"
+        )
+    read = AccountLive(name, account, ledger=ledger)
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="site-read")
+    state = pool.submit(fetch_site, account, active) if with_site else None
+    try:
+        for db_name in active:
+            read.databases[db_name] = read_database(name, account, db_name, source_of, today)
+        if state is not None:
+            facts = [facts_of(db.db_name, db.scope, db.found) for db in read.databases.values()]
+            type_ids = _type_ids(read.databases)
+            read.site = site_of(
+                name, account, facts, source_of, state=state.result(), type_ids=type_ids
+            )
+    except BaseException:
+        read.close()
+        if state is not None and read.site is None:  # its client is closed once it is read
+            state.add_done_callback(_close_unused)
+        raise
+    finally:
+        pool.shutdown(wait=False)
+    return read
+
+
+def opened_ledger(name: str, account: Account) -> AbstractContextManager[Ledger]:
+    """The account's ledger on a connection of its own: apply holds its lock before it reads."""
+    return open_ledger(name, account)
+
+
+def _type_ids(databases: dict[str, OpusDatabase]) -> TypeIds:
+    return lambda db_name: databases[db_name].type_ids()
+
+
+def _close_unused(state: Future[SiteState]) -> None:
+    if not state.cancelled() and state.exception() is None:
+        state.result().client.close()
+
+
+def facts_of(db_name: str, scope: Scope, found: Live) -> OpusFacts:
+    """What the site's master data takes from one Opus database."""
+    rows = found.clinic_rows
+    return OpusFacts(
+        db_name,
+        clinics={
+            key: {
+                "id": row.id,
+                "name": row.name,
+                "address": row.address,
+                "postal_code": row.postal_code,
+                "city": row.city,
+                "phone": row.phone,
+                "email": row.email,
+            }
+            for key, cid in scope.clinics.items()
+            if (row := rows.get(cid)) is not None
+        },
+        providers={code: {"id": p.id, "name": p.name} for code, p in found.provider_rows.items()},
+        types={
+            name: {f: getattr(row, f) for f in TREATMENT_FIELDS}
+            for name, row in found.type_rows.items()
+        },
+    )
+
+
+@dataclass(frozen=True)
+class Counters:
+    """What tells whether an account's live systems changed since they were last read:
+    per database, its address and each table's change counters; the site's account,
+    certificate and state version."""
+
+    values: tuple[tuple[str, str], ...]  # (system, its counters as text)
+    count: int  # how many counters were read
+
+
+def read_counters(name: str, account: Account, *, with_site: bool = True) -> Counters | None:
+    """The account's counters, the site read in a thread meanwhile; None when a system
+    keeps none (a booking site that sends no state version)."""
+    active = [db_name for db_name, db in account.databases.items() if db.active]
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="site-counters") as pool:
+        site = pool.submit(_site_counter, account) if with_site else None
+        values = [database_counters(account, db_name) for db_name in active]
+        version = site.result() if site is not None else ""
+    if version is None:
+        return None
+    count = sum(text.count(";") for _, text in values)
+    if version:
+        values.append(("site", version))
+        count += 1
+    return Counters(tuple(values), count)
+
+
+def _site_counter(account: Account) -> str | None:
+    with backend_client(account) as client:
+        info = client.account()
+    if info.StateVersion is None:
+        return None
+    return f"{info.ID} {info.Thumbprint} {info.StateVersion}"

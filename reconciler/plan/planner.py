@@ -144,9 +144,15 @@ class Options:
     refresh: bool = False  # read every row, even when the counters say nothing changed
 
     @property
+    def recorded(self) -> bool:
+        """Whether a no-change plan is recorded for the next one (unchanged.py): a whole
+        plan, not drift."""
+        return not (self.refresh_only or self.targets or self.excludes)
+
+    @property
     def may_skip_read(self) -> bool:
-        """Whether a recorded no-change plan may stand in for a full read (unchanged.py)."""
-        return not (self.refresh or self.refresh_only or self.targets or self.excludes)
+        """Whether a recorded no-change plan may stand in for a full read."""
+        return self.recorded and not self.refresh
 
     @property
     def reads_site(self) -> bool:
@@ -196,7 +202,7 @@ class _Planning:
             )
         chosen = [a for a in loaded.config.accounts if not accounts or a in accounts]
         fingerprint = config_fingerprint(loaded)
-        if self.options.may_skip_read:
+        if self.options.recorded:
             planned = tuple(self._account(loaded, name, fingerprint) for name in chosen)
         else:
             planned = self._read_all(loaded, chosen)
@@ -235,7 +241,8 @@ class _Planning:
         else from a full read (and recorded, when it has nothing to change). The counters
         are read before the rows: what is written meanwhile misses the next lookup."""
         lookup = self._lookup(loaded, name, fingerprint)
-        record = unchanged.find(lookup[0]) if lookup is not None else None
+        skip = lookup is not None and self.options.may_skip_read
+        record = unchanged.find(lookup[0]) if skip and lookup is not None else None
         if record is not None and lookup is not None:
             self.notes.append(
                 f"account {name}: live state unchanged since "

@@ -176,6 +176,7 @@ def test_a_change_on_the_site_forces_a_full_read(demo: Demo) -> None:
 def test_the_config_the_day_and_refresh_force_a_full_read(demo: Demo) -> None:
     applied_and_recorded(demo)
     assert not skipped(compute(demo.config, refresh=True))
+    assert skipped(compute(demo.config)), "a full read with --refresh records too"
     assert not skipped(compute(demo.config, today=clinic_today() + dt.timedelta(days=1)))
     assert not skipped(compute(demo.config, refresh_only=True))
     assert not skipped(compute(demo.config, targets=["site"]))

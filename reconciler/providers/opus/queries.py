@@ -56,7 +56,7 @@ def read(
         query = query.where(schema.t(record.table).c.provider_id.in_(wanted))  # type: ignore[attr-defined]
     if managed_only:
         query = query.where(schema.t(record.table).c.managed == sa.true())  # type: ignore[attr-defined]
-    return [record(*row) for row in connection.execute(query)]
+    return [record(*row) for row in connection.execute(query).all()]
 
 
 def recall_hours(

@@ -242,12 +242,12 @@ class _Planning:
         are read before the rows: what is written meanwhile misses the next lookup."""
         lookup = self._lookup(loaded, name, fingerprint)
         skip = lookup is not None and self.options.may_skip_read
-        record = unchanged.find(lookup[0]) if skip and lookup is not None else None
-        if record is not None and lookup is not None:
+        record = unchanged.find(lookup) if skip and lookup is not None else None
+        if record is not None:
             self.notes.append(
                 f"account {name}: live state unchanged since "
-                f"{record.recorded_at:%Y-%m-%d %H:%M:%S}: read {counted(lookup[1], 'counter')}, "
-                "no rows (plan --refresh reads them all)"
+                f"{record.recorded_at:%Y-%m-%d %H:%M:%S}: read "
+                f"{counted(record.counters, 'counter')}, no rows (plan --refresh reads them all)"
             )
             return record.plan
         read = self._read(loaded, name)
@@ -256,12 +256,10 @@ class _Planning:
         finally:
             read.close()
         if lookup is not None and not planned.changes:
-            unchanged.keep(lookup[0], planned, self.now)
+            unchanged.keep(lookup, planned, self.now)
         return planned
 
-    def _lookup(
-        self, loaded: LoadedConfig, name: str, fingerprint: str
-    ) -> tuple[unchanged.Lookup, int] | None:
+    def _lookup(self, loaded: LoadedConfig, name: str, fingerprint: str) -> unchanged.Lookup | None:
         account = loaded.config.accounts[name]
         try:
             counters = read_counters(name, account, with_site=self.options.reads_site)
@@ -271,7 +269,7 @@ class _Planning:
             return None
         root = display_path(loaded.root_dir)
         what = f"{fingerprint} {self.today.isoformat()}"
-        return unchanged.Lookup.of(loaded.root_dir, root, name, what, counters), counters.count
+        return unchanged.Lookup.of(loaded.root_dir, root, name, what, counters)
 
 
 def _check_patterns(options: Options, read: dict[str, AccountLive]) -> None:

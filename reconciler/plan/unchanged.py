@@ -50,6 +50,7 @@ class Lookup:
 
     path: Path
     key: str
+    counters: int  # how many the key holds
 
     @classmethod
     def of(cls, root: Path, shown_root: str, account: str, what: str, counters: Counters) -> Lookup:
@@ -58,13 +59,14 @@ class Lookup:
         key = hashlib.blake2b(digest_size=32)
         for part in (shown_root, account, what, *(f"{s}\0{t}" for s, t in counters.values)):
             key.update(part.encode() + b"\0\0")
-        return cls(cache_dir() / f"{place}.json", key.hexdigest())
+        return cls(cache_dir() / f"{place}.json", key.hexdigest(), counters.count)
 
 
 @dataclass(frozen=True)
 class Record:
     plan: AccountPlan
     recorded_at: datetime
+    counters: int  # read to find it
 
 
 def find(lookup: Lookup) -> Record | None:
@@ -74,7 +76,7 @@ def find(lookup: Lookup) -> Record | None:
         if data.get("format") != FORMAT or data.get("key") != lookup.key:
             return None
         plan = account_from_json(data["plan"])
-        return Record(plan, datetime.fromisoformat(data["recorded_at"]))
+        return Record(plan, datetime.fromisoformat(data["recorded_at"]), lookup.counters)
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
         return None  # a record is a hint: whatever is wrong with it, read all
 

@@ -15,12 +15,11 @@ from reconciler.providers.opus.ledger import open_ledger
 from reconciler.providers.opus.live import Live
 from reconciler.providers.opus.provider import (
     OpusDatabase,
-    SourceOf,
     database_counters,
     read_database,
 )
 from reconciler.providers.opus.resources import Scope
-from reconciler.providers.protocol import Ledger, Provider
+from reconciler.providers.protocol import Ledger, Provider, SourceOf
 from reconciler.providers.site import backend_client
 from reconciler.providers.site.applier import TypeIds
 from reconciler.providers.site.provider import Site, SiteState, fetch_site, site_of

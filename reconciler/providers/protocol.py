@@ -5,7 +5,7 @@ database keeps its Ledger (providers/opus/ledger.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -13,7 +13,10 @@ from typing import Protocol
 
 from reconciler.config.loader import ConfigPath
 from reconciler.domain.resources import Change, Resource
-from reconciler.errors import Severity
+from reconciler.errors import Mark, Severity
+
+# Where in the config a value was written (LoadedConfig.source_of), for plans to show.
+SourceOf = Callable[[ConfigPath], Mark | None]
 
 # What a provider finds the config asks of it that it cannot give: where in the config,
 # what, a code (as lint's) and how grave.

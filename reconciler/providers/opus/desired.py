@@ -25,8 +25,7 @@ from reconciler.providers.opus.resources import (
     Scope,
     stamp,
 )
-
-SourceOf = Any  # Callable[[ConfigPath], Mark | None]: LoadedConfig.source_of
+from reconciler.providers.protocol import SourceOf
 
 
 def desired(scope: Scope, account: Account, source_of: SourceOf) -> list[Resource]:

@@ -3,7 +3,7 @@ wants of it, what it cannot give, and its steps applied one transaction each."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -15,7 +15,7 @@ from reconciler.domain.resources import Change, Resource
 from reconciler.domain.spans import Span, subtract
 from reconciler.domain.times import Weekday
 from reconciler.domain.words import count as counted
-from reconciler.errors import Mark, Severity
+from reconciler.errors import Severity
 from reconciler.providers.opus import create_bookkeeping, queries, schema_for
 from reconciler.providers.opus.applier import OpusApplier
 from reconciler.providers.opus.connection import (
@@ -32,9 +32,7 @@ from reconciler.providers.opus.queries import recall_hours, unheld_preblocks
 from reconciler.providers.opus.records import AppointmentType
 from reconciler.providers.opus.resources import KINDS, Scope, scope_of, stamp
 from reconciler.providers.opus.schema import OpusSchema
-from reconciler.providers.protocol import Entry, Finding, Ledger
-
-SourceOf = Callable[[ConfigPath], Mark | None]
+from reconciler.providers.protocol import Entry, Finding, Ledger, SourceOf
 
 _CANNOT = "the config selects clinics and providers, it cannot create them"
 

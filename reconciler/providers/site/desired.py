@@ -14,6 +14,7 @@ from reconciler.config.model import Account
 from reconciler.config.values import LocalFile
 from reconciler.domain.resources import Resource, quoted
 from reconciler.errors import Mark
+from reconciler.providers.protocol import SourceOf
 from reconciler.providers.site import certificate_of
 from reconciler.providers.site.resources import (
     CITY_MAX,
@@ -21,7 +22,6 @@ from reconciler.providers.site.resources import (
     PROFILE_IMAGE_MAX,
     TREATMENT_FIELDS,
     OpusFacts,
-    SourceOf,
     database_id,
     digest,
     treatment_prefix,

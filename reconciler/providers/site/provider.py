@@ -4,15 +4,15 @@ request each."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from reconciler.config.loader import ConfigPath
 from reconciler.config.model import Account
 from reconciler.domain.resources import Action, Change, Resource
-from reconciler.errors import Mark, Severity
-from reconciler.providers.protocol import Entry, Finding, Ledger
+from reconciler.errors import Severity
+from reconciler.providers.protocol import Entry, Finding, Ledger, SourceOf
 from reconciler.providers.site import backend_client
 from reconciler.providers.site.applier import SiteApplier, TypeIds
 from reconciler.providers.site.backend import BackendClient
@@ -26,8 +26,6 @@ from reconciler.providers.site.resources import (
     OpusFacts,
     database_id,
 )
-
-SourceOf = Callable[[ConfigPath], Mark | None]
 
 
 @dataclass

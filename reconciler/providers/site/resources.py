@@ -22,16 +22,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from reconciler.config.loader import ConfigPath
 from reconciler.config.model import Account
 from reconciler.domain.resources import quoted
-from reconciler.errors import Mark
-
-SourceOf = Callable[[ConfigPath], Mark | None]
 
 # The order in which site changes are applied (deletes run in reverse).
 KINDS = (

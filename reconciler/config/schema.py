@@ -50,10 +50,15 @@ def config_schema() -> dict[str, Any]:
         block["title"] = f"Defaults for every {name.lower()}"
         defs[f"Partial{name}"] = block
     defs["Include"] = INCLUDE
+    return published("reconciler.schema.json", "reconciler.yaml", schema)
+
+
+def published(name: str, title: str, schema: dict[str, Any]) -> dict[str, Any]:
+    """`schema` as published in schemas/NAME: draft-07, with its $id and `title` first."""
     return {
         "$schema": DRAFT_07,
-        "$id": BASE_ID + "reconciler.schema.json",
-        "title": "reconciler.yaml",
+        "$id": BASE_ID + name,
+        "title": title,
         **{k: v for k, v in schema.items() if k != "title"},
     }
 
@@ -103,13 +108,7 @@ def fragment_schema(level: str) -> dict[str, Any]:
         }
     else:
         root = {"$ref": f"#/$defs/Partial{LEVEL_DEFS[level]}"}
-    return {
-        "$schema": DRAFT_07,
-        "$id": BASE_ID + f"{level}.schema.json",
-        "title": FRAGMENTS[level],
-        **root,
-        "$defs": full["$defs"],
-    }
+    return published(f"{level}.schema.json", FRAGMENTS[level], {**root, "$defs": full["$defs"]})
 
 
 def _defaults(level: str) -> dict[str, Any]:

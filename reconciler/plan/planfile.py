@@ -1,5 +1,5 @@
 """A plan as one JSON document (schemas/plan.schema.json): what `plan --format json` prints
-and `plan --out FILE` saves.
+and `plan --out FILE` saves. Its shape is `document.PlanJson`.
 
 Sensitive values are never written. The document carries a digest of its own canonical
 content, so that a plan file edited by hand (or broken in transit) is refused before
@@ -15,73 +15,34 @@ import json
 import os
 import re
 import tempfile
-from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Final
 
+from pydantic import ValidationError
+from pydantic_core import ErrorDetails
+
 from reconciler.config.files import FileProblem, read_limited
-from reconciler.domain.resources import SENSITIVE, Action, Change, Resource
-from reconciler.errors import Mark, Problem, ReconcilerError, Severity
+from reconciler.errors import ReconcilerError
+from reconciler.plan.document import FORMAT_VERSION, AccountJson, PlanJson
 from reconciler.plan.model import AccountPlan, Plan
 
-FORMAT_VERSION: Final = 2
 MAX_PLAN_BYTES: Final = 512 * 1024 * 1024
-_MARK = re.compile(r"(.*):(\d+):(\d+)")
 _PLAN_HINT = "give a file written by reconciler plan --out"
 
 
-def _resource_json(res: Resource | None) -> dict[str, Any] | None:
-    if res is None:
-        return None
-    return {name: res.shown(name) for name in res.attrs}
-
-
-def _change_json(change: Change) -> dict[str, Any]:
-    res = change.resource
-    return {
-        "action": change.action.value,
-        "address": change.address,
-        "kind": change.kind,
-        "fields": list(change.fields),
-        "before": _resource_json(change.before),
-        "after": _resource_json(change.after),
-        "sources": {name: str(mark) for name, mark in res.sources.items()},
-        "sensitive": sorted(res.sensitive),
-    }
-
-
-def _summary(counts: Any) -> dict[str, int]:
-    return {a.value: counts.get(a, 0) for a in Action}
+def to_json(plan: Plan) -> dict[str, Any]:
+    document = PlanJson.of(plan).model_dump(mode="json")
+    document["digest"] = digest(document)
+    return document
 
 
 def account_json(account: AccountPlan) -> dict[str, Any]:
-    return {
-        "account": account.account,
-        "live_fingerprint": account.live_fingerprint,
-        "refused": account.refused,
-        "summary": _summary(account.counts()),
-        "problems": [p.as_json() for p in account.problems],
-        "changes": [_change_json(c) for c in account.changes],
-    }
+    return AccountJson.of(account).model_dump(mode="json")
 
 
-def to_json(plan: Plan) -> dict[str, Any]:
-    document: dict[str, Any] = {
-        "format_version": FORMAT_VERSION,
-        "digest": "",
-        "plan_id": plan.id,
-        "created_at": plan.created_at.isoformat(timespec="seconds"),
-        "today": plan.today.isoformat(),
-        "config": {"path": plan.config_path, "fingerprint": plan.config_fingerprint},
-        "refresh_only": plan.refresh_only,
-        "targets": list(plan.targets),
-        "excludes": list(plan.excludes),
-        "selected_accounts": list(plan.selected),
-        "summary": _summary(plan.counts()),
-        "accounts": [account_json(a) for a in plan.accounts],
-    }
-    document["digest"] = digest(document)
-    return document
+def account_from_json(data: dict[str, Any]) -> AccountPlan:
+    """The account's plan; pydantic's ValidationError (a ValueError) if it is not one."""
+    return AccountJson.model_validate(data).account_plan()
 
 
 def digest(document: dict[str, Any]) -> str:
@@ -122,51 +83,11 @@ def check_writable(path: Path) -> None:
         raise ReconcilerError(f"cannot write the plan to {path}: {parent} is not writable", "")
 
 
-def _mark(text: str) -> Mark | None:
-    m = _MARK.fullmatch(text)
-    return Mark(m.group(1), int(m.group(2)), int(m.group(3))) if m else None
-
-
-def _resource(
-    address: str, kind: str, attrs: dict[str, Any] | None, data: dict[str, Any]
-) -> Resource | None:
-    if attrs is None:
-        return None
-    if not isinstance(attrs, dict):
-        raise TypeError("attributes must be an object")
-    sources = {n: m for n, text in data.get("sources", {}).items() if (m := _mark(text))}
-    return Resource(address, kind, attrs, sources, frozenset(data.get("sensitive", [])))
-
-
-def account_from_json(a: dict[str, Any]) -> AccountPlan:
-    changes = tuple(
-        Change(
-            Action(c["action"]),
-            c["address"],
-            c["kind"],
-            _resource(c["address"], c["kind"], c["before"], c),
-            _resource(c["address"], c["kind"], c["after"], c),
-            tuple(c["fields"]),
-        )
-        for c in a["changes"]
-    )
-    problems = tuple(
-        Problem(
-            Mark(p["file"], p["line"], p["column"]) if p["file"] else None,
-            p["message"],
-            p["code"],
-            Severity(p["severity"]),
-        )
-        for p in a["problems"]
-    )
-    return AccountPlan(a["account"], changes, a["live_fingerprint"], problems, a["refused"])
-
-
 def from_json(data: dict[str, Any]) -> Plan:
     """The plan a JSON document describes; ReconcilerError if it is not one, or if it was
     changed after plan wrote it."""
     version = data.get("format_version")
-    if version != FORMAT_VERSION:
+    if type(version) is not int or version != FORMAT_VERSION:
         raise ReconcilerError(
             f"the plan file has format {version!r}, and this reconciler reads format "
             f"{FORMAT_VERSION}",
@@ -178,27 +99,57 @@ def from_json(data: dict[str, Any]) -> Plan:
             "apply only plans as plan wrote them: run plan again",
         )
     try:
-        plan = Plan(
-            id=data["plan_id"],
-            created_at=datetime.fromisoformat(data["created_at"]),
-            today=date.fromisoformat(data["today"]),
-            config_path=str(data["config"]["path"]),
-            config_fingerprint=str(data["config"]["fingerprint"]),
-            accounts=tuple(account_from_json(a) for a in data["accounts"]),
-            refresh_only=bool(data["refresh_only"]),
-            targets=tuple(data["targets"]),
-            excludes=tuple(data["excludes"]),
-            selected=tuple(data["selected_accounts"]),
-        )
-    except (KeyError, TypeError, ValueError, AttributeError) as e:
-        raise ReconcilerError(f"not a plan file ({type(e).__name__}: {e})", _PLAN_HINT) from None
+        plan = PlanJson.model_validate(data).plan()
+    except ValidationError as e:
+        raise _invalid(e) from None
     if to_json(plan) | {"digest": "", "plan_id": ""} != data | {"digest": "", "plan_id": ""}:
         raise ReconcilerError(
             "the plan file does not read back as written (a summary that does not match its "
-            "changes, or fields this reconciler does not know)",
+            "changes, or a value not as plan writes it)",
             "apply only plans as plan wrote them: run plan again",
         )
     return plan
+
+
+_FAULTS: Final = {
+    "missing": "is missing",
+    "extra_forbidden": "is not part of a plan",
+    "string_type": "must be text",
+    "int_type": "must be a whole number",
+    "bool_type": "must be true or false",
+    "list_type": "must be a list",
+    "dict_type": "must be an object",
+    "model_type": "must be an object",
+    "enum": "must be {expected}",
+    "literal_error": "must be {expected}",
+    "greater_than_equal": "must be at least {ge}",
+    "string_pattern_mismatch": "has the wrong form",
+    "value_error": "{error}",  # the words of the document's own checks
+}
+_NAME: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
+
+
+def _invalid(error: ValidationError) -> ReconcilerError:
+    """Where the document is not a plan, and what belongs there; never what it holds."""
+    errors = error.errors(include_url=False, include_input=False)
+    first = errors[0]
+    kind = first["type"]
+    fault = _FAULTS.get(kind, "is not valid ({kind})").format(kind=kind, **first.get("ctx", {}))
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    return ReconcilerError(f"not a plan file: {_place(first)} {fault}{more}", _PLAN_HINT)
+
+
+def _place(error: ErrorDetails) -> str:
+    """accounts[0].changes[3].action; a key that is not a plain name is shown as […]."""
+    place = ""
+    for part in error["loc"]:
+        if isinstance(part, int):
+            place += f"[{part}]"
+        elif _NAME.fullmatch(part):
+            place += f".{part}" if place else part
+        else:
+            place += "[…]"
+    return place or "the document"
 
 
 def load(path: Path) -> Plan:
@@ -238,7 +189,6 @@ def is_plan_file(path: Path) -> bool:
 
 
 __all__ = [
-    "SENSITIVE",
     "account_json",
     "check_writable",
     "dumps",

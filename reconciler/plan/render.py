@@ -1,5 +1,5 @@
 """Plans for people: text for the terminal, markdown for pull-request comments. (JSON is
-planfile.py.) Field-level before → after for updates, every value's config line, sensitive
+document.py.) Field-level before → after for updates, every value's config line, sensitive
 values shown as (sensitive), and long runs of preblocks collapsed per provider."""
 
 from __future__ import annotations

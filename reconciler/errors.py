@@ -62,18 +62,6 @@ class Problem:
             return ("", 0, 0, self.message)
         return (self.mark.file, self.mark.line, self.mark.col, self.message)
 
-    def as_json(self) -> dict[str, object]:
-        """As in schemas/problems.schema.json."""
-        mark = self.mark
-        return {
-            "file": mark.file if mark else None,
-            "line": mark.line if mark else None,
-            "column": mark.col if mark else None,
-            "severity": self.severity.value,
-            "code": self.code,
-            "message": self.message,
-        }
-
 
 class ReconcilerError(Exception):
     """The root: a failure the user can act on. `hint` says what to do about it."""

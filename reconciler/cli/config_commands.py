@@ -9,6 +9,7 @@ import click
 
 from reconciler.cli.report import FORMATS, echo, emit_json, emit_problems
 from reconciler.config import LoadedConfig, lint, load_config
+from reconciler.config.problem_json import ProblemJson
 from reconciler.config.schema import SCHEMAS, stale_schemas, write_schemas
 from reconciler.errors import ConfigError, Problem, Severity
 
@@ -62,7 +63,7 @@ def _report(
                 "files": files,
                 **({} if accounts is None else {"accounts": accounts}),
                 "summary": {s.value: counts.get(s.value, 0) for s in Severity},
-                "problems": [p.as_json() for p in problems],
+                "problems": [ProblemJson.of(p).model_dump(mode="json") for p in problems],
             }
         )
     else:

@@ -15,8 +15,11 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Final
 
+from pydantic import TypeAdapter
+
 from reconciler.config.loader import DEFAULT_LEVELS
 from reconciler.config.model import Config
+from reconciler.config.problem_json import ProblemJson
 
 DRAFT_07: Final = "http://json-schema.org/draft-07/schema#"
 BASE_ID: Final = "https://opus-reconciler.example/schemas/"
@@ -122,23 +125,9 @@ def _defaults(level: str) -> dict[str, Any]:
 
 
 def problems_schema() -> dict[str, Any]:
-    problem = {
-        "type": "object",
-        "required": ["file", "line", "column", "severity", "code", "message"],
-        "properties": {
-            "file": {"type": ["string", "null"]},
-            "line": {"type": ["integer", "null"], "minimum": 1},
-            "column": {"type": ["integer", "null"], "minimum": 1},
-            "severity": {"enum": ["error", "warning", "info"]},
-            "code": {"type": "string", "description": "A lint rule id or a validation code."},
-            "message": {"type": "string"},
-        },
-        "additionalProperties": False,
-    }
-    return {
-        "$schema": DRAFT_07,
-        "$id": BASE_ID + "problems.schema.json",
-        "title": "Output of reconciler validate/lint --format json",
+    problems = TypeAdapter(list[ProblemJson]).json_schema()
+    defs = problems.pop("$defs")
+    document = {
         "type": "object",
         "required": ["ok", "problems"],
         "properties": {
@@ -150,9 +139,13 @@ def problems_schema() -> dict[str, Any]:
                 "description": "The config's accounts, when it loaded (e.g. a CI matrix).",
             },
             "summary": {"type": "object", "additionalProperties": {"type": "integer"}},
-            "problems": {"type": "array", "items": problem},
+            "problems": problems,
         },
+        "$defs": defs,
     }
+    return published(
+        "problems.schema.json", "Output of reconciler validate/lint --format json", document
+    )
 
 
 SCHEMAS: Final[dict[str, Callable[[], dict[str, Any]]]] = {

@@ -27,6 +27,7 @@ from reconciler.plan.document import FORMAT_VERSION, AccountJson, PlanJson
 from reconciler.plan.model import AccountPlan, Plan
 
 MAX_PLAN_BYTES: Final = 512 * 1024 * 1024
+MAX_NESTING: Final = 64  # a plan nests ~10 deep; reading back writes it again, to 255
 _PLAN_HINT = "give a file written by reconciler plan --out"
 
 
@@ -157,22 +158,43 @@ def load(path: Path) -> Plan:
 
 
 def read_document(path: Path) -> dict[str, Any]:
-    """The plan file's JSON document, read safely (a regular file, bounded, any nesting)."""
+    """The plan file's JSON document, read safely (a regular file, bounded in size and in
+    nesting)."""
     try:
         data = json.loads(read_limited(path, MAX_PLAN_BYTES).decode("utf-8"))
     except FileProblem as e:
         raise ReconcilerError(f"cannot read the plan {path}: it {e}", _PLAN_HINT) from None
     except UnicodeDecodeError:
-        raise ReconcilerError(f"{path} is not a plan: it is not UTF-8 text", _PLAN_HINT) from None
+        raise _not_a_plan(path, "it is not UTF-8 text") from None
     except RecursionError:
-        raise ReconcilerError(f"{path} is not a plan: it nests too deeply", _PLAN_HINT) from None
+        raise _not_a_plan(path, "it nests too deeply") from None
     except json.JSONDecodeError as e:
-        raise ReconcilerError(
-            f"{path} is not a plan: broken JSON at line {e.lineno}, column {e.colno}", _PLAN_HINT
-        ) from None
+        raise _not_a_plan(path, f"broken JSON at line {e.lineno}, column {e.colno}") from None
+    except ValueError:  # what json leaves to int(): a number of more than 4300 digits
+        raise _not_a_plan(path, "a number is too long") from None
     if not isinstance(data, dict):
-        raise ReconcilerError(f"{path} is not a plan: not a JSON object", _PLAN_HINT)
+        raise _not_a_plan(path, "not a JSON object")
+    if _nests_deeper(data, MAX_NESTING):
+        raise _not_a_plan(path, "it nests too deeply")
     return data
+
+
+def _not_a_plan(path: Path, why: str) -> ReconcilerError:
+    return ReconcilerError(f"{path} is not a plan: {why}", _PLAN_HINT)
+
+
+def _nests_deeper(document: Any, limit: int) -> bool:
+    level = [document]
+    for _ in range(limit):
+        level = [
+            child
+            for node in level
+            for child in (node.values() if isinstance(node, dict) else node)
+            if isinstance(child, dict | list)
+        ]
+        if not level:
+            return False
+    return True
 
 
 def is_plan_file(path: Path) -> bool:

@@ -155,10 +155,12 @@ def test_a_plan_is_recognised_by_its_content(
     ("content", "expected"),
     [
         (b'{"a": ' + b"[" * 100_000, "nests too deeply"),
+        (b'{"a": ' + b"[" * 300 + b"]" * 300 + b"}", "nests too deeply"),
         (b'{"format_version": 2', "broken JSON at line 1"),
         (b'{"format_version": 1}', "has format 1, and this reconciler reads format 2"),
         (b'{"format_version": 2, "digest": "x"}', "was changed after plan wrote it"),
         (b"{\xff}", "not UTF-8"),
+        (b'{"format_version": 2, "n": ' + b"9" * 5000 + b"}", "a number is too long"),
     ],
 )
 def test_a_broken_plan_file_is_a_clear_error(

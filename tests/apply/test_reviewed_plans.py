@@ -1,6 +1,7 @@
 """A saved plan is applied only as reviewed: an edited plan file, a changed file the config
-names, another day or another selection of accounts is refused; a plan is recognised by its
-content; it applies from another checkout; and the lock comes before the check."""
+names, another day or another selection of accounts is refused; a file that is not a plan
+is refused saying where, repeating nothing it holds; a plan is recognised by its content;
+it applies from another checkout; and the lock comes before the check."""
 
 from __future__ import annotations
 
@@ -13,12 +14,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 from support import RunCli
 
 from reconciler.config import load_config
 from reconciler.demo.workspace import Workspace
 from reconciler.plan import planfile
+from reconciler.plan.schema import plan_schema
 from reconciler.providers.opus import OpusSchema
 from reconciler.providers.opus import bookkeeping as books
 from reconciler.providers.opus.connection import create_engine
@@ -90,8 +93,13 @@ def _change_a_source(d: dict[str, Any]) -> None:
     change["sources"][name] = "elsewhere.yaml:1:1"
 
 
+def _a_huge_count(d: dict[str, Any]) -> None:
+    d["summary"]["create"] = 10**40
+
+
 TAMPERING = [
     _change_a_value,
+    _a_huge_count,
     _drop_a_change,
     _change_the_summary,
     _change_today,
@@ -161,6 +169,7 @@ def test_a_plan_is_recognised_by_its_content(
         (b'{"format_version": 2, "digest": "x"}', "was changed after plan wrote it"),
         (b"{\xff}", "not UTF-8"),
         (b'{"format_version": 2, "n": ' + b"9" * 5000 + b"}", "a number is too long"),
+        (b'{"format_version": 2.0}', "has format 2.0, and this reconciler reads format 2"),
     ],
 )
 def test_a_broken_plan_file_is_a_clear_error(
@@ -173,6 +182,115 @@ def test_a_broken_plan_file_is_a_clear_error(
         assert result.code == 1
         assert expected in result.err
         assert "internal error" not in result.err and "Traceback" not in result.err
+
+
+def test_the_schema_from_the_models_holds_a_saved_plan(
+    cli: RunCli, workspace: Workspace, tmp_path: Path
+) -> None:
+    document = json.loads(saved_plan(cli, workspace, tmp_path).read_text(encoding="utf-8"))
+    assert document["accounts"][0]["problems"] and document["accounts"][0]["changes"]
+    _validator().validate(document)
+
+
+def _validator() -> jsonschema.Draft7Validator:
+    return jsonschema.Draft7Validator(
+        plan_schema(), format_checker=jsonschema.Draft7Validator.FORMAT_CHECKER
+    )
+
+
+UNSAID = "UNSAID-VALUE"  # what a hostile file holds; no message may repeat it
+
+
+def _change(d: dict[str, Any], index: int) -> dict[str, Any]:
+    change: dict[str, Any] = d["accounts"][0]["changes"][index]
+    return change
+
+
+HOSTILE = [
+    pytest.param(
+        lambda d: d["summary"].update(create=UNSAID),
+        "summary.create must be a whole number",
+        id="text-for-a-number",
+    ),
+    pytest.param(
+        lambda d: _change(d, 1).update(action=[UNSAID]),
+        "accounts[0].changes[1].action must be 'create', 'update' or 'delete'",
+        id="wrong-type-deep-down",
+    ),
+    pytest.param(
+        lambda d: d["accounts"][0]["problems"][0].update(severity=UNSAID),
+        "accounts[0].problems[0].severity must be 'error', 'warning' or 'info'",
+        id="unknown-value",
+    ),
+    pytest.param(
+        lambda d: d["accounts"][0].pop("live_fingerprint"),
+        "accounts[0].live_fingerprint is missing",
+        id="missing-key",
+    ),
+    pytest.param(
+        lambda d: _change(d, 0).update(note=UNSAID),
+        "accounts[0].changes[0].note is not part of a plan",
+        id="extra-key",
+    ),
+    pytest.param(
+        lambda d: d["config"].update({f"\x1b[2J{UNSAID}": 1}),
+        "config[…] is not part of a plan",
+        id="extra-key-not-a-name",
+    ),
+    pytest.param(
+        lambda d: _change(d, 0).update(fields=[[{"a": [UNSAID]}]]),
+        "accounts[0].changes[0].fields[0] must be text",
+        id="nested-junk",
+    ),
+    pytest.param(
+        lambda d: d.update(plan_id=10**40),
+        "plan_id must be text",
+        id="huge-number-for-text",
+    ),
+    pytest.param(
+        lambda d: d["summary"].update(update=float("inf")),
+        "summary.update must be a whole number",
+        id="infinite-number",
+    ),
+    pytest.param(
+        lambda d: d.update(config=[UNSAID]),
+        "config must be an object",
+        id="list-for-an-object",
+    ),
+    pytest.param(
+        lambda d: d["accounts"].insert(0, [UNSAID]),
+        "accounts[0] must be an object",
+        id="list-for-an-account",
+    ),
+    pytest.param(
+        lambda d: d.update(today=UNSAID),
+        "today must be a date YYYY-MM-DD",
+        id="not-a-date",
+    ),
+    pytest.param(
+        lambda d: _change(d, 0)["sources"].update(duration=UNSAID),
+        "accounts[0].changes[0].sources.duration must be file:line:column",
+        id="not-a-source",
+    ),
+]
+
+
+@pytest.mark.parametrize(("edit", "expected"), HOSTILE)
+def test_a_hostile_plan_file_says_where_and_repeats_nothing(
+    cli: RunCli, workspace: Workspace, tmp_path: Path, edit: Edit, expected: str
+) -> None:
+    """Past the digest (recomputed, as someone who knows the format would), a document
+    that is not a plan is refused by the reader and by the schema, both from the models."""
+    path = saved_plan(cli, workspace, tmp_path)
+    rewrite(path, edit, fix_digest=True)
+    assert not _validator().is_valid(json.loads(path.read_text(encoding="utf-8")))
+    for command in ("show", "apply"):
+        result = cli(command, path)
+        assert result.code == 1
+        assert f"error: not a plan file: {expected}" in result.err
+        assert "give a file written by reconciler plan --out" in result.err
+        assert UNSAID not in result.err + result.out
+        assert "Traceback" not in result.err and "internal error" not in result.err
 
 
 def test_a_saved_plan_is_applied_from_another_checkout(

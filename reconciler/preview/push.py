@@ -24,10 +24,11 @@ from reconciler.providers.site import ClientCertificate, connect_backend
 from reconciler.providers.site.applier import SiteApplier
 from reconciler.providers.site.backend import BackendClient
 from reconciler.providers.site.freetime import site_batch
+from reconciler.providers.site.kinds import CERTIFICATE, KINDS
 from reconciler.providers.site.live import live
 from reconciler.providers.site.models import AvailableTimeslotBatch, TimeSlotDiffV2
 from reconciler.providers.site.provider import step_key
-from reconciler.providers.site.resources import KINDS, database_id
+from reconciler.providers.site.resources import database_id
 from reconciler.site import Store
 from reconciler.site.background import BackgroundSite
 
@@ -71,7 +72,7 @@ def fill(store_path: Path, want: Wanted, certificate: ClientCertificate) -> Stor
 def _settings_and_master_data(client: BackendClient, want: Wanted) -> None:
     account = want.settings
     found = live(account, None, client.subdomain(), {})
-    resources = [r for r in want.resources if r.kind != "site_certificate"]
+    resources = [r for r in want.resources if r.kind != CERTIFICATE]
     changes = [c for c in diff(resources, found) if c.after is not None]  # nothing to remove
     changes.sort(key=lambda c: (KINDS.index(c.kind), c.address))
     apply = SiteApplier(client, account, lambda database: want.type_ids[database])

@@ -34,6 +34,7 @@ from reconciler.providers.opus.desired import publishing_rule
 from reconciler.providers.opus.live import live
 from reconciler.providers.opus.resources import Scope, scope_of
 from reconciler.providers.site.desired import desired
+from reconciler.providers.site.kinds import CLINIC, CLINICIAN
 from reconciler.providers.site.resources import OpusFacts
 
 FROM_DATABASE = "the Opus database (read only)"
@@ -184,16 +185,16 @@ def _from_config(
         clinic = account.clinics[key]
         fact.clinics[key] = {
             "id": cid,
+            **dict.fromkeys(CLINIC.from_book()),
             "name": clinic.name or key,
-            "address": None,
-            "postal_code": None,
-            "city": None,
-            "phone": None,
-            "email": None,
         }
     for number, code in enumerate(scope.providers, start=1):
         provider = account.clinics[scope.providers[code]].providers[code]
-        fact.providers[code] = {"id": number, "name": provider.name or code}
+        fact.providers[code] = {
+            "id": number,
+            **dict.fromkeys(CLINICIAN.from_book()),
+            "name": provider.name or code,
+        }
     type_ids = {name: number for number, name in enumerate(opus.appointment_types, start=1)}
     used = frozenset(
         type_ids[name]

@@ -8,6 +8,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from reconciler.config.model import Account
 from reconciler.errors import ReconcilerError
@@ -22,8 +23,9 @@ from reconciler.providers.opus.resources import Scope
 from reconciler.providers.protocol import Ledger, Provider, SourceOf
 from reconciler.providers.site import backend_client
 from reconciler.providers.site.applier import TypeIds
+from reconciler.providers.site.kinds import CLINIC, CLINICIAN, TREATMENT_FIELDS
 from reconciler.providers.site.provider import Site, SiteState, fetch_site, site_of
-from reconciler.providers.site.resources import TREATMENT_FIELDS, OpusFacts
+from reconciler.providers.site.resources import OpusFacts
 
 
 @dataclass
@@ -111,24 +113,20 @@ def facts_of(db_name: str, scope: Scope, found: Live) -> OpusFacts:
     return OpusFacts(
         db_name,
         clinics={
-            key: {
-                "id": row.id,
-                "name": row.name,
-                "address": row.address,
-                "postal_code": row.postal_code,
-                "city": row.city,
-                "phone": row.phone,
-                "email": row.email,
-            }
+            key: _row(row, CLINIC.from_book())
             for key, cid in scope.clinics.items()
             if (row := rows.get(cid)) is not None
         },
-        providers={code: {"id": p.id, "name": p.name} for code, p in found.provider_rows.items()},
+        providers={code: _row(p, CLINICIAN.from_book()) for code, p in found.provider_rows.items()},
         types={
             name: {f: getattr(row, f) for f in TREATMENT_FIELDS}
             for name, row in found.type_rows.items()
         },
     )
+
+
+def _row(row: Any, fields: tuple[str, ...]) -> dict[str, Any]:
+    return {"id": row.id, **{f: getattr(row, f) for f in fields}}
 
 
 @dataclass(frozen=True)

@@ -13,15 +13,16 @@ from reconciler.domain.resources import Action, Change, keys_of
 from reconciler.errors import SiteError
 from reconciler.providers.site.backend import BackendClient
 from reconciler.providers.site.desired import data_uri
-from reconciler.providers.site.models import (
-    Clinic,
-    Clinician,
-    OpusDatabaseDiff,
-    Removed,
-    Subdomain,
-    Treatment,
-    consent_codes,
+from reconciler.providers.site.kinds import (
+    CERTIFICATE,
+    DATABASE,
+    MASTER_DATA,
+    SETTINGS,
+    SUBDOMAIN,
+    TREATMENT,
+    Image,
 )
+from reconciler.providers.site.models import OpusDatabaseDiff, Payload, Removed, Subdomain
 from reconciler.providers.site.resources import (
     LOGO,
     PROFILE_IMAGE_MAX,
@@ -54,11 +55,11 @@ class SiteApplier:
 
     def apply(self, changes: Sequence[Change]) -> None:
         kind = changes[0].kind
-        if kind == "site_certificate":
+        if kind == CERTIFICATE:
             self.client.activate()
-        elif kind in ("site_subdomain", "site_settings"):
+        elif kind in (SUBDOMAIN, SETTINGS):
             self._settings(changes)
-        elif kind == "site_database":
+        elif kind == DATABASE:
             for change in changes:
                 self._database(change)
         else:
@@ -71,7 +72,7 @@ class SiteApplier:
             if change.after is None:
                 continue
             attrs = change.after.attrs
-            if change.kind == "site_subdomain":
+            if change.kind == SUBDOMAIN:
                 body["Name"] = attrs["name"]
                 continue
             section = change.address.removeprefix("site.")
@@ -100,9 +101,7 @@ class SiteApplier:
         current = self.client.master_data(db_id)
         lists: dict[str, list[Any]] = {}
         for change in changes:
-            label = {"site_clinic": "Clinics", "site_clinician": "Clinicians"}.get(
-                change.kind, "Treatments"
-            )
+            label = MASTER_DATA[change.kind].lists
             if change.action is Action.DELETE:
                 assert change.before is not None
                 lists.setdefault(f"Removed{label}", []).append(
@@ -115,7 +114,7 @@ class SiteApplier:
         self.client.apply_master_data(db_id, diff)
 
     def _id(self, change: Change, database: str, attrs: dict[str, Any]) -> int:
-        if change.kind != "site_treatment":
+        if change.kind != TREATMENT.name:
             return int(attrs["id"])
         name = keys_of(change.address)[-1]
         ids = self.type_ids(database)
@@ -126,36 +125,19 @@ class SiteApplier:
             )
         return ids[name]
 
-    def _payload(self, change: Change, db_id: Any, database: str) -> Any:
+    def _payload(self, change: Change, db_id: Any, database: str) -> Payload:
         assert change.after is not None
-        a = change.after.attrs
-        if change.kind == "site_treatment":
-            return Treatment(
-                ID=self._id(change, database, a),
-                OpusDatabaseID=db_id,
-                Name=keys_of(change.address)[-1],
-                Description=a["description"],
-                Duration=a["duration"],
-                CreateInWeb=True,
-                ChangeInWeb=a["change_in_web"],
-                CancelInWeb=a["cancel_in_web"],
-                ChangeInWebLimit=a["change_in_web_limit"],
-            )
-        if change.kind == "site_clinic":
-            return Clinic(
-                ID=a["id"],
-                OpusDatabaseID=db_id,
-                Name=a["name"],
-                Order=a["order"],
-                Address1=a["address"],
-                Postalcode=a["postal_code"],
-                City=a["city"],
-                Work=a["phone"],
-                Email=a["email"],
-                Group=a["group"],
-                ClinicTextHeader=a["text.header"],
-                ClinicTextBody=a["text.body"],
-            )
+        attrs = change.after.attrs
+        kind = MASTER_DATA[change.kind]
+        body = {"ID": self._id(change, database, attrs), "OpusDatabaseID": db_id, **kind.fixed}
+        if kind.key is not None:
+            body[kind.key] = keys_of(change.address)[-1]
+        for attr, field in kind.fields.items():
+            field.write(body, self._photo(change) if isinstance(field, Image) else attrs[attr])
+        return kind.model.model_validate(body)
+
+    def _photo(self, change: Change) -> str | None:
+        """A provider's photo: the config's file, as the data URI the site holds."""
         clinic_key, code = keys_of(change.address)
         provider = self.account.clinics[clinic_key].providers[code]
         photo = data_uri(provider.photo.path) if provider.photo is not None else None
@@ -164,16 +146,4 @@ class SiteApplier:
                 f"the photo of provider {code} is too large for the site's profile image",
                 f"use an image that fits {PROFILE_IMAGE_MAX} characters as a data URI",
             )
-        consents = consent_codes(photo=a["consent.photo"], title=a["consent.title"])
-        return Clinician(
-            ID=a["id"],
-            OpusDatabaseID=db_id,
-            ClinicID=a["clinic"],
-            Order=a["order"],
-            Name=a["name"],
-            Title=a["title"],
-            Info=a["text"],
-            ProfileImage=photo,
-            ExternalID=code,
-            ClinicianPersonalDataConsents=consents,
-        )
+        return photo

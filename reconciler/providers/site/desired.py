@@ -13,14 +13,24 @@ from reconciler.config.loader import ConfigPath
 from reconciler.config.model import Account
 from reconciler.config.values import LocalFile
 from reconciler.domain.resources import Resource, quoted
-from reconciler.errors import Mark
 from reconciler.providers.protocol import SourceOf
 from reconciler.providers.site import certificate_of
+from reconciler.providers.site.kinds import (
+    CERTIFICATE,
+    CLINIC,
+    CLINICIAN,
+    DATABASE,
+    MASTER_DATA,
+    SETTINGS,
+    SUBDOMAIN,
+    TREATMENT,
+    TREATMENT_FIELDS,
+    Image,
+    MasterDataKind,
+)
 from reconciler.providers.site.resources import (
     CITY_MAX,
-    FROM_OPUS,
     PROFILE_IMAGE_MAX,
-    TREATMENT_FIELDS,
     OpusFacts,
     database_id,
     digest,
@@ -56,22 +66,21 @@ def desired(
     base: ConfigPath = ("accounts", name)
 
     def make(address: str, kind: str, attrs: dict[str, Any], path: ConfigPath) -> None:
-        sources = {a: m for a in attrs if (m := source_of((*path, *a.split(".")))) is not None}
-        out.append(Resource(address, kind, attrs, sources))
+        out.append(_resource(address, kind, attrs, path, source_of))
 
     certificate = account.certificate_in_use
     loaded = certificate_of(account)
     if certificate is not None and loaded is not None:
         path: ConfigPath = (*base, "certificates", certificate)
-        make("site.certificate", "site_certificate", {"thumbprint": loaded.thumbprint}, path)
-    make("site.subdomain", "site_subdomain", {"name": account.subdomain}, base)
+        make("site.certificate", CERTIFICATE, {"thumbprint": loaded.thumbprint}, path)
+    make("site.subdomain", SUBDOMAIN, {"name": account.subdomain}, base)
     for section, attrs in settings_of(account).items():
-        make(f"site.{section}", "site_settings", attrs, (*base, "site", section))
+        make(f"site.{section}", SETTINGS, attrs, (*base, "site", section))
     for fact in facts:
         db = account.databases[fact.database]
         make(
             f"site.database{quoted(fact.database)}",
-            "site_database",
+            DATABASE,
             {"id": str(database_id(account.subdomain, fact.database)), "active": db.active},
             (*base, "databases", fact.database),
         )
@@ -79,14 +88,11 @@ def desired(
         for type_name, atype in _treatments(db, fact).items():
             attrs = {
                 "database": fact.database,
-                "description": atype["description"],
-                "duration": atype["duration"],
-                "change_in_web": atype["change_in_ebooking"],
-                "cancel_in_web": atype["cancel_in_ebooking"],
-                "change_in_web_limit": atype["move_max_days"] or 0,
+                **{attr: atype[name] for attr, name in TREATMENT.config_names().items()},
             }
+            attrs["change_in_web_limit"] = attrs["change_in_web_limit"] or 0  # 0: no limit
             tpath = (*base, "databases", fact.database, "opus", "appointment_types", type_name)
-            make(f"{prefix}treatment{quoted(type_name)}", "site_treatment", attrs, tpath)
+            make(f"{prefix}treatment{quoted(type_name)}", TREATMENT.name, attrs, tpath)
         out += _clinics(name, account, fact, source_of)
     return out
 
@@ -121,8 +127,7 @@ def settings_of(account: Account) -> dict[str, dict[str, Any]]:
         "analytics": site.analytics.model_dump(),
     }
     flat["registration"]["order"] = list(site.registration.order)
-    logo: LocalFile | None = site.theme.logo
-    flat["theme"]["logo"] = digest(logo.path.read_bytes()) if logo else None
+    flat["theme"]["logo"] = _digest(site.theme.logo)
     return flat
 
 
@@ -145,55 +150,67 @@ def _clinics(
             continue
         order += 1
         row = fact.clinics[key]
+        city = (row["city"] or "")[:CITY_MAX] or None
+        attrs = _compiled(CLINIC, fact.database, row, clinic, id=row["id"], order=order, city=city)
         path: ConfigPath = ("accounts", name, "clinics", key)
-        attrs = {
-            "database": fact.database,
-            "id": row["id"],
-            "order": order,
-            "name": row["name"],
-            "address": row["address"],
-            "postal_code": row["postal_code"],
-            "city": (row["city"] or "")[:CITY_MAX] or None,
-            "phone": row["phone"],
-            "email": row["email"],
-            "group": clinic.group,
-            "text.header": clinic.text.header,
-            "text.body": clinic.text.body,
-        }
         address = f"site.clinic{quoted(key)}"
-        sources = _config_sources(attrs, "site_clinic", path, source_of)
-        yield Resource(address, "site_clinic", attrs, sources)
+        yield _resource(address, CLINIC.name, attrs, path, source_of)
         for number, (code, provider) in enumerate(clinic.providers.items(), start=1):
             if code not in fact.providers:
                 continue
+            person = fact.providers[code]
+            attrs = _compiled(
+                CLINICIAN,
+                fact.database,
+                person,
+                provider,
+                id=person["id"],
+                clinic=row["id"],
+                order=number,
+            )
             ppath: ConfigPath = (*path, "providers", code)
-            attrs = {
-                "database": fact.database,
-                "id": fact.providers[code]["id"],
-                "clinic": row["id"],
-                "order": number,
-                "name": fact.providers[code]["name"],
-                "title": provider.title,
-                "text": provider.text,
-                "photo": _photo(provider.photo),
-                "consent.photo": provider.consent.photo,
-                "consent.title": provider.consent.title,
-            }
-            sources = _config_sources(attrs, "site_clinician", ppath, source_of)
-            yield Resource(f"{address}.provider{quoted(code)}", "site_clinician", attrs, sources)
+            yield _resource(
+                f"{address}.provider{quoted(code)}", CLINICIAN.name, attrs, ppath, source_of
+            )
 
 
-def _config_sources(
-    attrs: dict[str, Any], kind: str, path: ConfigPath, source_of: SourceOf
-) -> dict[str, Mark]:
-    """Where the config set each attribute; none for what comes from the Opus database."""
-    from_opus = FROM_OPUS[kind]
-    return {
+def _compiled(
+    kind: MasterDataKind, database: str, row: dict[str, Any], entry: Any, **placed: Any
+) -> dict[str, Any]:
+    """A clinic's or provider's attributes: those `placed`, those the book gives from its
+    `row`, and the rest from its `entry` in the config (an image as its file's digest)."""
+    config = kind.config_names()
+    attrs: dict[str, Any] = {"database": database}
+    for attr, field in kind.fields.items():
+        if attr in placed:
+            attrs[attr] = placed[attr]
+        elif field.book:
+            attrs[attr] = row[attr]
+        else:
+            value = _at(entry, config[attr])
+            attrs[attr] = _digest(value) if isinstance(field, Image) else value
+    return attrs
+
+
+def _at(entry: Any, path: str) -> Any:
+    for part in path.split("."):
+        entry = getattr(entry, part)
+    return entry
+
+
+def _resource(
+    address: str, kind: str, attrs: dict[str, Any], path: ConfigPath, source_of: SourceOf
+) -> Resource:
+    """The resource, with where the config set each attribute: none for what the Opus
+    database gives."""
+    from_book = MASTER_DATA[kind].from_book() if kind in MASTER_DATA else ()
+    sources = {
         a: m
         for a in attrs
-        if a not in from_opus and (m := source_of((*path, *a.split(".")))) is not None
+        if a not in from_book and (m := source_of((*path, *a.split(".")))) is not None
     }
+    return Resource(address, kind, attrs, sources)
 
 
-def _photo(photo: LocalFile | None) -> str | None:
-    return digest(photo.path.read_bytes()) if photo is not None else None
+def _digest(file: LocalFile | None) -> str | None:
+    return digest(file.path.read_bytes()) if file is not None else None

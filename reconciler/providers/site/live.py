@@ -8,7 +8,17 @@ from typing import Any
 
 from reconciler.config.model import Account
 from reconciler.domain.resources import Resource, quoted
-from reconciler.providers.site.models import CONSENT_PHOTO, CONSENT_TITLE, MasterData, Subdomain
+from reconciler.providers.site.kinds import (
+    CERTIFICATE,
+    CLINIC,
+    CLINICIAN,
+    DATABASE,
+    SETTINGS,
+    SUBDOMAIN,
+    TREATMENT,
+    MasterDataKind,
+)
+from reconciler.providers.site.models import MasterData, Payload, Subdomain
 from reconciler.providers.site.resources import (
     LOGO,
     SECTIONS,
@@ -61,64 +71,37 @@ def live(
     """The site's state as resources, in the same shape as `desired`."""
     out: list[Resource] = []
     if thumbprint is not None:
-        out.append(Resource("site.certificate", "site_certificate", {"thumbprint": thumbprint}))
-    out.append(Resource("site.subdomain", "site_subdomain", {"name": document.Name}))
+        out.append(Resource("site.certificate", CERTIFICATE, {"thumbprint": thumbprint}))
+    out.append(Resource("site.subdomain", SUBDOMAIN, {"name": document.Name}))
     for section, attrs in live_settings(document).items():
-        out.append(Resource(f"site.{section}", "site_settings", attrs))
+        out.append(Resource(f"site.{section}", SETTINGS, attrs))
     keys = {(account.database_of(c), c.opus_id): key for key, c in account.clinics.items()}
     for db_name, data in master.items():
         out.append(
             Resource(
                 f"site.database{quoted(db_name)}",
-                "site_database",
+                DATABASE,
                 {"id": str(data.OpusDatabaseID), "active": True},
             )
         )
         prefix = treatment_prefix(account, db_name)
         for t in data.Treatments:
-            attrs = {
-                "database": db_name,
-                "description": t.Description,
-                "duration": t.Duration,
-                "change_in_web": t.ChangeInWeb,
-                "cancel_in_web": t.CancelInWeb,
-                "change_in_web_limit": t.ChangeInWebLimit,
-            }
-            out.append(Resource(f"{prefix}treatment{quoted(t.Name)}", "site_treatment", attrs))
+            address = f"{prefix}treatment{quoted(TREATMENT.key_of(t))}"
+            out.append(Resource(address, TREATMENT.name, _attrs(TREATMENT, db_name, t)))
         clinic_keys: dict[int, str] = {}
         for c in data.Clinics:
             key = keys.get((db_name, c.ID), f"#{c.ID}")
             clinic_keys[c.ID] = key
-            attrs = {
-                "database": db_name,
-                "id": c.ID,
-                "order": c.Order,
-                "name": c.Name,
-                "address": c.Address1,
-                "postal_code": c.Postalcode,
-                "city": c.City,
-                "phone": c.Work,
-                "email": c.Email,
-                "group": c.Group,
-                "text.header": c.ClinicTextHeader,
-                "text.body": c.ClinicTextBody,
-            }
-            out.append(Resource(f"site.clinic{quoted(key)}", "site_clinic", attrs))
+            out.append(
+                Resource(f"site.clinic{quoted(key)}", CLINIC.name, _attrs(CLINIC, db_name, c))
+            )
         for p in data.Clinicians:
             clinic_key = clinic_keys.get(p.ClinicID, f"#{p.ClinicID}")
-            code = p.ExternalID or f"#{p.ID}"
-            attrs = {
-                "database": db_name,
-                "id": p.ID,
-                "clinic": p.ClinicID,
-                "order": p.Order,
-                "name": p.Name,
-                "title": p.Title,
-                "text": p.Info,
-                "photo": uri_digest(p.ProfileImage),
-                "consent.photo": CONSENT_PHOTO in p.ClinicianPersonalDataConsents,
-                "consent.title": CONSENT_TITLE in p.ClinicianPersonalDataConsents,
-            }
+            code = CLINICIAN.key_of(p) or f"#{p.ID}"
             address = f"site.clinic{quoted(clinic_key)}.provider{quoted(code)}"
-            out.append(Resource(address, "site_clinician", attrs))
+            out.append(Resource(address, CLINICIAN.name, _attrs(CLINICIAN, db_name, p)))
     return out
+
+
+def _attrs(kind: MasterDataKind, database: str, model: Payload) -> dict[str, Any]:
+    return {"database": database, **kind.read(model)}

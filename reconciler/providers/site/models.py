@@ -116,11 +116,6 @@ CONSENT_TITLE = 1
 CONSENT_PHOTO = 2
 
 
-def consent_codes(*, photo: bool, title: bool) -> list[int]:
-    """The consent codes for a provider's consent, in code order."""
-    return [code for code, on in ((CONSENT_TITLE, title), (CONSENT_PHOTO, photo)) if on]
-
-
 class Treatment(Payload):
     ID: int
     OpusDatabaseID: UUID | None = None

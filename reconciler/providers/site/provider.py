@@ -17,15 +17,10 @@ from reconciler.providers.site import backend_client
 from reconciler.providers.site.applier import SiteApplier, TypeIds
 from reconciler.providers.site.backend import BackendClient
 from reconciler.providers.site.desired import desired, problems
+from reconciler.providers.site.kinds import KINDS, MASTER_DATA, SETTINGS, SUBDOMAIN
 from reconciler.providers.site.live import live
 from reconciler.providers.site.models import MasterData, Subdomain
-from reconciler.providers.site.resources import (
-    CITY_MAX,
-    FROM_OPUS,
-    KINDS,
-    OpusFacts,
-    database_id,
-)
+from reconciler.providers.site.resources import CITY_MAX, OpusFacts, database_id
 
 
 @dataclass
@@ -93,9 +88,10 @@ class Site:
         changes = []
         for res in self.desired:
             before = applied.get(res.address)
-            if before is None or res.kind not in FROM_OPUS:
+            if before is None or res.kind not in MASTER_DATA:
                 continue
-            fields = tuple(f for f in FROM_OPUS[res.kind] if res.attrs[f] != before.attrs.get(f))
+            from_book = MASTER_DATA[res.kind].from_book()
+            fields = tuple(f for f in from_book if res.attrs[f] != before.attrs.get(f))
             if fields:
                 now = Resource(res.address, res.kind, {**before.attrs, **res.attrs})
                 changes.append(Change(Action.UPDATE, res.address, res.kind, before, now, fields))
@@ -132,9 +128,9 @@ class Site:
 def step_key(change: Change) -> str:
     """The site's steps: its settings as one document, one database's master data as one
     diff, anything else one request each."""
-    if change.kind in ("site_subdomain", "site_settings"):
+    if change.kind in (SUBDOMAIN, SETTINGS):
         return "site settings"
-    if change.kind in ("site_treatment", "site_clinic", "site_clinician"):
+    if change.kind in MASTER_DATA:
         removals = " (removals)" if change.action is Action.DELETE else ""
         return f"site master data of {change.resource.attrs['database']}{removals}"
     return change.address

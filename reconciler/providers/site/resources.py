@@ -1,6 +1,7 @@
-"""The booking site as resources, in the config's own words: their kinds, addresses and the
-settings' sections. What the config wants is compiled in `desired.py`, what the site holds
-is read in `live.py` — in the same shape, so that plans read like the config.
+"""The booking site as resources, in the config's own words: their addresses and the
+settings' sections (their kinds and the master data's fields are in `kinds.py`). What the
+config wants is compiled in `desired.py`, what the site holds is read in `live.py` — in the
+same shape, so that plans read like the config.
 
     site.certificate                          the certificate activated for the account
     site.subdomain                            <subdomain>.opusdentalonline.com
@@ -27,17 +28,6 @@ from typing import Any
 
 from reconciler.config.model import Account
 from reconciler.domain.resources import quoted
-
-# The order in which site changes are applied (deletes run in reverse).
-KINDS = (
-    "site_certificate",
-    "site_subdomain",
-    "site_settings",
-    "site_database",
-    "site_treatment",
-    "site_clinic",
-    "site_clinician",
-)
 
 STEP_CODES = {"clinic": 0, "treatment": 1, "provider": 2, "time": 3}
 PROFILE_IMAGE_MAX = 1000  # the vendor's Clinician.ProfileImage limit
@@ -153,20 +143,3 @@ class OpusFacts:
 
 def treatment_prefix(account: Account, database: str) -> str:
     return "site." if len(account.databases) == 1 else f"site{quoted(database)}."
-
-
-# What the site's master data takes from the Opus database rather than from the config:
-# changed in the book, it changes on the site at the next apply (and shows in drift).
-FROM_OPUS = {
-    "site_clinic": ("name", "address", "postal_code", "city", "phone", "email"),
-    "site_clinician": ("name",),
-}
-
-TREATMENT_FIELDS = (
-    "description",
-    "duration",
-    "use_in_ebooking",
-    "change_in_ebooking",
-    "cancel_in_ebooking",
-    "move_max_days",
-)

@@ -12,19 +12,10 @@ from typing import Any
 from reconciler.config.model import Account
 from reconciler.errors import ReconcilerError
 from reconciler.providers.site import backend_client
+from reconciler.providers.site.kinds import CLINIC, CLINICIAN, Image, MasterDataKind
 from reconciler.providers.site.live import live_settings
-from reconciler.providers.site.models import CONSENT_PHOTO, CONSENT_TITLE, MasterData, Subdomain
+from reconciler.providers.site.models import MasterData, Payload, Subdomain
 from reconciler.providers.site.resources import LOGO, database_id
-
-REGISTRATION_FIELDS = (
-    "address1",
-    "address2",
-    "postal_code",
-    "mobile",
-    "email",
-    "phone",
-    "campaign_code",
-)
 
 
 def read_site(account: Account) -> tuple[Subdomain, dict[str, MasterData]] | str:
@@ -45,16 +36,19 @@ def read_site(account: Account) -> tuple[Subdomain, dict[str, MasterData]] | str
 
 
 def _nested(flat: dict[str, Any]) -> dict[str, Any]:
+    """Dotted keys as nested mappings: text.header → text: {header: …}."""
     out: dict[str, Any] = {}
     for key, value in flat.items():
-        if value is None:
-            continue
         node = out
         *parents, last = key.split(".")
         for part in parents:
             node = node.setdefault(part, {})
         node[last] = value
     return out
+
+
+def _given(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in values.items() if v is not None}
 
 
 def _image(uri: str | None, out: Path, stem: str) -> str | None:
@@ -72,24 +66,21 @@ def _image(uri: str | None, out: Path, stem: str) -> str | None:
 def site_settings(document: Subdomain, out: Path) -> dict[str, Any]:
     """The settings document in the config's shape (`accounts.<name>.site`)."""
     sections = live_settings(document)
-    registration = sections["registration"]
+    fields = sections["registration"]  # the fields asked for, once these two are taken out
+    order, combined_view = fields.pop("order"), fields.pop("combined_view")
     theme: dict[str, Any] = {"color": sections["theme"]["color"]}
     logo = _image(_get(document, LOGO), out, "logo")
     if logo:
         theme["logo"] = logo
     return {
         "flexibility": sections["flexibility"],
-        "registration": {
-            "fields": {f: registration[f] for f in REGISTRATION_FIELDS},
-            "order": registration["order"],
-            "combined_view": registration["combined_view"],
-        },
+        "registration": {"fields": fields, "order": order, "combined_view": combined_view},
         "booking": sections["booking"],
-        "texts": _nested(sections["texts"]),
-        "theme": {k: v for k, v in theme.items() if v is not None},
-        "email": _nested(sections["email"]),
-        "sms": {k: v for k, v in sections["sms"].items() if v is not None},
-        "analytics": {k: v for k, v in sections["analytics"].items() if v is not None},
+        "texts": _nested(_given(sections["texts"])),
+        "theme": _given(theme),
+        "email": _nested(_given(sections["email"])),
+        "sms": _given(sections["sms"]),
+        "analytics": _given(sections["analytics"]),
     }
 
 
@@ -108,29 +99,36 @@ def update_clinics(
     order: dict[str, int] = {}
     for db_name, data in master.items():
         by_id = {c.ID: c for c in data.Clinics}
-        people = {p.ExternalID: p for p in data.Clinicians if p.ExternalID}
+        people = {code: p for p in data.Clinicians if (code := CLINICIAN.key_of(p))}
         for key, clinic in account.clinics.items():
             site = by_id.get(clinic.opus_id) if account.database_of(clinic) == db_name else None
             if site is None:
                 continue
             order[key] = site.Order
             entry = clinics[key]
-            entry["group"] = site.Group
-            entry["text"] = {"header": site.ClinicTextHeader, "body": site.ClinicTextBody}
+            entry.update(_as_configured(CLINIC, site, out, f"clinic-{key}"))
             providers = entry["providers"]
             for code in list(providers):
                 person = people.get(code)
-                if person is None:
-                    continue
-                provider = providers[code]
-                provider.update(title=person.Title, text=person.Info)
-                provider["consent"] = {
-                    "photo": CONSENT_PHOTO in person.ClinicianPersonalDataConsents,
-                    "title": CONSENT_TITLE in person.ClinicianPersonalDataConsents,
-                }
-                photo = _image(person.ProfileImage, out, f"provider-{code}")
-                if photo:
-                    provider["photo"] = photo
-            ranks = {p.ExternalID: p.Order for p in data.Clinicians}
+                if person is not None:
+                    providers[code].update(
+                        _as_configured(CLINICIAN, person, out, f"provider-{code}")
+                    )
+            ranks = {CLINICIAN.key_of(p): p.Order for p in data.Clinicians}
             entry["providers"] = dict(sorted(providers.items(), key=lambda kv: ranks.get(kv[0], 0)))
     written["clinics"] = dict(sorted(clinics.items(), key=lambda kv: order.get(kv[0], 0)))
+
+
+def _as_configured(kind: MasterDataKind, model: Payload, out: Path, stem: str) -> dict[str, Any]:
+    """What the site holds of a clinic or provider for the config to say, in the config's
+    shape; an image after the rest, written into out/media/ as `stem`, if there is one."""
+    found: dict[str, Any] = {}
+    images: dict[str, str] = {}
+    for attr, name in kind.config_names().items():
+        field = kind.fields[attr]
+        value = getattr(model, field.vendor)
+        if not isinstance(field, Image):
+            found[name] = field.read(value)
+        elif (path := _image(value, out, stem)) is not None:
+            images[name] = path
+    return {**_nested(found), **images}

@@ -72,7 +72,7 @@ class Site:
         return self.desired
 
     def holds(self, change: Change) -> bool:
-        return change.kind.startswith("site_")
+        return change.kind in self.kinds
 
     def findings(self, changes: Sequence[Change]) -> list[Finding]:
         account: ConfigPath = ("accounts", self.account)

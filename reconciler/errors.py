@@ -14,6 +14,7 @@
     │   ├── SiteConflict         409/412: its state moved (read again)
     │   └── SiteRejected         any other 4xx
     │       └── SiteRateLimited  429 (retryable, after the site's Retry-After)
+    ├── CannotListen             the reference booking site could not listen on its address
     ├── LockHeld (apply), StalePlan (apply), LeaseHeld (sync)
 
 `retryable` says whether the same call may succeed later unchanged (kopf's temporary versus
@@ -113,6 +114,11 @@ class CertificateError(ReconcilerError):
 class CertificateRejected(CertificateError):
     """The booking site refused the client certificate: during the TLS handshake (unknown
     issuer, expired, missing) or because it is not the certificate activated for the account."""
+
+
+class CannotListen(ReconcilerError):
+    """The reference booking site could not listen on its address: the port is taken, or the
+    host is not this machine's."""
 
 
 class SiteError(ReconcilerError):

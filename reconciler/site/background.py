@@ -1,17 +1,20 @@
-"""The site in a background thread of this process, on a loopback port the OS chooses: for
-integration tests and the demo, which talk to it over a real socket.
+"""The site in a background thread of this process, on a loopback port (one the OS chooses
+unless given): for integration tests and the demo, which talk to it over a real socket.
 
     with BackgroundSite("site.db", dev=True) as site:
         … site.url …
 
-Waits for the server to listen (an event, not a poll) and stops it cleanly.
+Listens before the thread starts, so a port that is taken raises CannotListen to the caller;
+waits for the server to run (an event, not a poll) and stops it cleanly.
 """
 
 from __future__ import annotations
 
 import os
+import socket
 import threading
 
+from reconciler.errors import CannotListen
 from reconciler.site.api.limits import RateLimits
 from reconciler.site.booking.times import Clock, local_now
 from reconciler.site.server import TlsFiles, site_server
@@ -41,15 +44,32 @@ class BackgroundSite:
 
     @property
     def url(self) -> str:
-        return f"{'https' if self.tls else 'http'}://{self.host}:{self.port}"
+        host = f"[{self.host}]" if ":" in self.host else self.host  # an IPv6 address
+        return f"{'https' if self.tls else 'http'}://{host}:{self.port}"
 
     def start(self, timeout: float = 30) -> BackgroundSite:
-        self._thread = threading.Thread(target=self._server.run, name="booking-site", daemon=True)
+        listening = self._listen()
+        self._thread = threading.Thread(
+            target=self._server.run, args=([listening],), name="booking-site", daemon=True
+        )
         self._thread.start()
         if not self._server.ready.wait(timeout) or not self._server.started:
             raise RuntimeError(f"the booking site did not start on {self.host}:{self.port}")
         self.port = self._server.port
         return self
+
+    def _listen(self) -> socket.socket:
+        listening = socket.socket(socket.AF_INET6 if ":" in self.host else socket.AF_INET)
+        listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
+        try:
+            listening.bind((self.host, self.port))
+        except OSError as e:
+            listening.close()
+            raise CannotListen(
+                f"the booking site cannot listen on {self.url}: {e.strerror or e}",
+                "stop what listens there, or choose another port",
+            ) from None
+        return listening
 
     def stop(self, timeout: float = 30) -> None:
         if self._thread is None:

@@ -19,7 +19,7 @@ from typing import Any
 
 import uvicorn
 
-from reconciler.errors import ReconcilerError
+from reconciler.errors import CannotListen, ReconcilerError
 from reconciler.site.api.limits import RateLimits
 from reconciler.site.app import create_app
 from reconciler.site.booking.times import Clock, local_now
@@ -130,7 +130,7 @@ def serve(server: SiteServer) -> None:
         if server.started:
             return
     if not server.started:
-        raise ReconcilerError(
+        raise CannotListen(
             f"the booking site could not listen on {server.config.host}:{server.config.port}",
             "choose another --port (or stop what uses it) and check --host",
         )

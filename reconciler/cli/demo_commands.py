@@ -13,7 +13,13 @@ from reconciler.cli.stopping import stoppable, until_stopped
 from reconciler.demo import DEFAULT_SITE_URL
 from reconciler.domain.labels import site_url_problem
 from reconciler.domain.words import count
-from reconciler.errors import UsageError
+from reconciler.errors import CannotListen, UsageError
+
+_PORT_TAKEN = (
+    "another demo, or reconciler site serve, probably runs there: stop it, or run the demo on "
+    "another port: reconciler demo init DIR --site-url http://127.0.0.1:PORT, then "
+    "reconciler demo --dir DIR"
+)
 
 
 @click.group("demo", invoke_without_command=True)
@@ -52,7 +58,7 @@ def _step(title: str) -> None:
 
 def _journey(directory: Path, once: bool) -> int:
     from reconciler.demo import workspace  # noqa: PLC0415 (heavy imports stay out of start-up)
-    from reconciler.site.background import BackgroundSite  # noqa: PLC0415
+    from reconciler.demo.address import workspace_site  # noqa: PLC0415
 
     config = directory / "config"
     if not (config / "reconciler.yaml").exists():
@@ -61,8 +67,11 @@ def _journey(directory: Path, once: bool) -> int:
         seed = made.seed
         echo(f"{count(len(seed.clinics), 'clinic')}, {count(len(seed.providers), 'provider')}")
     _step("the reference booking site")
-    site = BackgroundSite(directory / "site.db", dev=True).start()  # dev: the codes it sends
-    before = workspace.point_at(config / "reconciler.yaml", site.url)
+    site = workspace_site(directory, dev=True)  # dev: the codes it sends
+    try:
+        site.start()
+    except CannotListen as e:
+        raise CannotListen(e.message, _PORT_TAKEN) from None
     try:
         echo(f"listening on {site.url}")
         if not _doctor(config) or not _plan_and_apply(config):
@@ -79,8 +88,6 @@ def _journey(directory: Path, once: bool) -> int:
         return 0
     finally:
         site.stop()
-        if before is not None:  # where `site serve` runs it: the workspace stays usable
-            workspace.point_at(config / "reconciler.yaml", before)
 
 
 def _doctor(config: Path) -> bool:

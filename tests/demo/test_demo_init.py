@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -13,6 +14,8 @@ from pathlib import Path
 from support import RunCli
 
 from reconciler.config import lint, load_config
+from reconciler.demo import DEFAULT_SITE_URL
+from reconciler.demo.address import free_site_url
 from reconciler.demo.workspace import init
 from reconciler.domain.national_id import parse
 
@@ -33,6 +36,7 @@ def test_init_writes_a_workspace_that_validates_and_lints_clean(
     loaded = load_config(config)
     assert lint(loaded) == []
     account = loaded.config.accounts["demo"]
+    assert account.site_url == DEFAULT_SITE_URL  # where `site serve` and the demo run it
     assert account.key.reveal()  # the key file was written and is read by reference
     assert (config / "secrets" / "account-key").stat().st_mode & 0o077 == 0
     with sqlite3.connect(tmp_path / "demo" / "opus.db") as c:
@@ -111,6 +115,9 @@ def until_stopped(directory: Path) -> tuple[int, str, str]:
 
 
 def test_the_demo_journey_runs_start_to_end_and_stops_cleanly(cli: RunCli, tmp_path: Path) -> None:
+    url = free_site_url()
+    root = init(tmp_path / "journey", site_url=url).config
+    written = root.read_bytes()
     code, out, err = until_stopped(tmp_path / "journey")
     assert code == 0, err
     assert out.endswith("stopped\n") and "error" not in err
@@ -124,11 +131,40 @@ def test_the_demo_journey_runs_start_to_end_and_stops_cleanly(cli: RunCli, tmp_p
     assert "patient books the first free time on the patient page" in out
     confirmed = next(line for line in out.splitlines() if line.startswith("confirmed on the "))
     assert "/sites/demo-tannlegene/bekreftet/" in confirmed
-    site = next(line for line in out.splitlines() if line.startswith("The booking site runs at"))
-    url = site.split()[-3]
+    assert f"listening on {url}\n" in out  # where the config says
+    assert f"The booking site runs at {url} until Ctrl-C." in out
     assert f"The patient page: {url}/sites/demo-tannlegene/\n" in out
-    root = (tmp_path / "journey" / "config" / "reconciler.yaml").read_text()
-    assert 'site_url: "http://127.0.0.1:8443"' in root  # where `site serve` runs it, as before
+    assert root.read_bytes() == written  # the demo never edits its config
     again = cli("demo", "--once", "--dir", tmp_path / "journey")  # an existing workspace is reused
     assert again.code == 0
     assert "demo init" not in again.out
+
+
+def test_a_taken_port_stops_the_demo_with_what_to_do(cli: RunCli, tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        url = f"http://127.0.0.1:{taken.getsockname()[1]}"
+        root = init(tmp_path / "w", site_url=url).config
+        written = root.read_bytes()
+        result = cli("demo", "--once", "--dir", tmp_path / "w")
+    assert result.code == 1
+    assert result.err.startswith(f"error: the booking site cannot listen on {url}: ")
+    assert "another demo, or reconciler site serve, probably runs there: stop it" in result.err
+    assert "reconciler demo init DIR --site-url http://127.0.0.1:PORT" in result.err
+    assert "Traceback" not in result.err and len(result.err.splitlines()) == 1
+    assert root.read_bytes() == written
+
+
+def test_a_site_url_off_this_machine_is_refused_before_anything_runs(
+    cli: RunCli, tmp_path: Path
+) -> None:
+    for name, url in (("remote", "https://booking.example"), ("portless", "http://127.0.0.1")):
+        root = init(tmp_path / name, site_url=url).config
+        result = cli("demo", "--once", "--dir", tmp_path / name)
+        assert result.code == 1
+        assert result.err.startswith(f"error: {root}:")
+        assert "the demo runs its booking site on this machine" in result.err
+        assert f"the account's site is {url} — " in result.err
+        assert f'write site_url: "{DEFAULT_SITE_URL}"' in result.err
+        assert "reconciler doctor" not in result.out

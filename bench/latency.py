@@ -31,13 +31,13 @@ from pathlib import Path
 from reconciler.apply.engine import apply
 from reconciler.config import load_config
 from reconciler.config.model import Account
+from reconciler.demo.address import free_port, free_site_url, workspace_site
 from reconciler.demo.patient import sent_code
-from reconciler.demo.workspace import init, point_at
+from reconciler.demo.workspace import init
 from reconciler.domain import national_id
 from reconciler.plan.planner import compute
 from reconciler.providers.site import connect_public
 from reconciler.providers.site.models import BookingDTO, PatientDTO, TimeSlotDTO
-from reconciler.site.background import BackgroundSite
 
 INTERVAL = 0.5
 RECONCILER = str(Path(sys.executable).parent / "reconciler")
@@ -49,14 +49,13 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        workspace = init(Path(tmp) / "demo", clinics=args.clinics)
-        site = BackgroundSite(workspace.site, dev=True).start()
-        point_at(workspace.config, site.url)
+        workspace = init(Path(tmp) / "demo", clinics=args.clinics, site_url=free_site_url())
+        site = workspace_site(workspace.directory, dev=True).start()
         config = workspace.config.parent
         computed = compute(config, force=True)
         assert all(r.ok for r in apply(computed.plan, computed.loaded, force=True))
         account = load_config(config).config.accounts["demo"]
-        port = _free_port()
+        port = free_port()
         service = subprocess.Popen(
             [RECONCILER, "sync", str(config), "--interval", str(INTERVAL), "--status-port",
              str(port)],
@@ -172,14 +171,6 @@ def _metric(port: int, name: str) -> float:
     except OSError:
         pass
     return 0.0
-
-
-def _free_port() -> int:
-    import socket  # noqa: PLC0415
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 if __name__ == "__main__":

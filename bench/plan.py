@@ -37,7 +37,8 @@ from timing import best
 
 from reconciler.apply.engine import apply
 from reconciler.config import load_config
-from reconciler.demo.workspace import init, point_at
+from reconciler.demo.address import free_site_url, workspace_site
+from reconciler.demo.workspace import init
 from reconciler.plan.planner import compute
 from reconciler.providers.account import read_account
 from reconciler.providers.opus import schema_for
@@ -46,7 +47,6 @@ from reconciler.providers.opus.live import live
 from reconciler.providers.opus.resources import scope_of
 from reconciler.providers.site import backend_client
 from reconciler.providers.site.resources import database_id
-from reconciler.site.background import BackgroundSite
 
 OCTODNS_VENV = Path(tempfile.gettempdir()) / "reconciler-bench-octodns"
 
@@ -64,17 +64,15 @@ class Figures:
 
 def measure(clinics: int, repeat: int) -> Figures:
     with tempfile.TemporaryDirectory() as tmp:
-        workspace = init(Path(tmp) / "demo", clinics=clinics)
-        site = BackgroundSite(workspace.site).start()
+        workspace = init(Path(tmp) / "demo", clinics=clinics, site_url=free_site_url())
+        site = workspace_site(workspace.directory).start()
         try:
-            return _measure(clinics, repeat, workspace.config, site.url)
+            return _measure(clinics, repeat, workspace.config.parent)
         finally:
             site.stop()
 
 
-def _measure(clinics: int, repeat: int, root: Path, url: str) -> Figures:
-    point_at(root, url)
-    config = root.parent
+def _measure(clinics: int, repeat: int, config: Path) -> Figures:
     first = compute(config)
     assert all(report.ok for report in apply(first.plan, first.loaded))
     loaded = load_config(config)

@@ -28,22 +28,21 @@ from timing import best
 
 from reconciler.apply.engine import apply
 from reconciler.config import load_config
-from reconciler.demo.workspace import init, point_at
+from reconciler.demo.address import free_site_url, workspace_site
+from reconciler.demo.workspace import init
 from reconciler.domain.clock import clinic_now
 from reconciler.domain.freetime import free_time, months_ahead
 from reconciler.plan.planner import compute
 from reconciler.providers.opus import counters
 from reconciler.providers.opus.books import read_books
 from reconciler.providers.opus.connection import connected
-from reconciler.site.background import BackgroundSite
 from reconciler.sync.service import Service, Settings
 
 
 def measure(clinics: int, repeat: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        workspace = init(Path(tmp) / "demo", clinics=clinics)
-        site = BackgroundSite(workspace.site).start()
-        point_at(workspace.config, site.url)
+        workspace = init(Path(tmp) / "demo", clinics=clinics, site_url=free_site_url())
+        site = workspace_site(workspace.directory).start()
         config = workspace.config.parent
         computed = compute(config, force=True)
         assert all(r.ok for r in apply(computed.plan, computed.loaded, force=True))

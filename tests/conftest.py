@@ -10,6 +10,7 @@ import pytest
 from support import ACCOUNT_KEY, BASE, Result, RunCli, WriteConfig, served
 
 from reconciler.cli import main
+from reconciler.demo.address import free_site_url
 from reconciler.demo.workspace import Workspace, init
 
 
@@ -59,7 +60,7 @@ def cli(capsys: pytest.CaptureFixture[str]) -> RunCli:
 @pytest.fixture
 def workspace(tmp_path: Path) -> Iterator[Workspace]:
     """A demo workspace (Opus database, config) with its booking site running."""
-    made = init(tmp_path / "demo")
+    made = init(tmp_path / "demo", site_url=free_site_url())
     site = served(made)
     yield made
     site.stop()

@@ -11,8 +11,9 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from reconciler.config.model import Database
+from reconciler.demo.address import free_site_url, workspace_site
 from reconciler.demo.seed import generate
-from reconciler.demo.workspace import SUBDOMAIN, point_at, write_config, write_seed
+from reconciler.demo.workspace import SUBDOMAIN, write_config, write_seed
 from reconciler.domain.clock import clinic_today
 from reconciler.providers.opus import OpusSchema, create_tables
 from reconciler.providers.opus.connection import create_engine
@@ -81,16 +82,15 @@ def demo_on_server(backend: str, directory: Path, *, dev: bool = False) -> Itera
             create_tables(c, OpusSchema())
             write_seed(c, OpusSchema(), data)
         config = directory / "config"
-        key = write_config(config, data, "http://127.0.0.1:1")
+        key = write_config(config, data, free_site_url())
         register_account(directory / "site.db", str(uuid.uuid4()), key, SUBDOMAIN)
-        site = BackgroundSite(directory / "site.db", dev=dev).start()
         root = config / "reconciler.yaml"
-        point_at(root, site.url)
         connection = "\n".join(
             f"        {k}: {v!r}" if isinstance(v, str) else f"        {k}: {v}"
             for k, v in {**SERVER_SETTINGS[backend], "database": name}.items()
         )
         root.write_text(root.read_text().replace("        url: sqlite:///../opus.db", connection))
+        site = workspace_site(directory, dev=dev).start()
         yield ServerDemo(config, engine, site)
     finally:
         if site is not None:

@@ -280,13 +280,11 @@ def seed(backend: BackendClient, database_id: uuid.UUID) -> None:
     backend.apply_free_time(database_id, TimeSlotDiffV2(Added=batches))
 
 
-def served(workspace: Any) -> BackgroundSite:
-    """Start a demo workspace's booking site on a loopback port and point its config at it."""
-    from reconciler.demo.workspace import point_at  # noqa: PLC0415
+def served(workspace: Any, *, dev: bool = False) -> BackgroundSite:
+    """Start a demo workspace's booking site where its config says."""
+    from reconciler.demo.address import workspace_site  # noqa: PLC0415
 
-    site = BackgroundSite(workspace.site).start()
-    point_at(workspace.config, site.url)
-    return site
+    return workspace_site(workspace.directory, dev=dev).start()
 
 
 # --- a patient on the site ------------------------------------------------------------

@@ -31,14 +31,6 @@ EXAM = "- Undersøkelse"
 RECONCILER = str(Path(sys.executable).parent / "reconciler")  # the command, as users run it
 
 
-def free_port() -> int:
-    import socket  # noqa: PLC0415
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @dataclass
 class Clinic:
     """The demo applied, its site running, and what a test needs to act on both."""

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import random
-import re
 import secrets
 import uuid
 from collections.abc import Iterable
@@ -180,20 +179,6 @@ def _without(row: dict[str, Any], *keys: str) -> dict[str, Any]:
 def _q(text: str) -> str:
     """A YAML double-quoted scalar (JSON strings are valid YAML)."""
     return json.dumps(text, ensure_ascii=False)
-
-
-_SITE_URL = re.compile(r'(site_url: ")([^"]*)(")')
-
-
-def point_at(root_file: Path, url: str) -> str | None:
-    """Point a demo config (its reconciler.yaml) at the booking site running at `url`; the
-    URL it pointed at before (None if it names none)."""
-    text = root_file.read_text(encoding="utf-8")
-    found = _SITE_URL.search(text)
-    root_file.write_text(
-        _SITE_URL.sub(lambda m: f"{m[1]}{url}{m[3]}", text, count=1), encoding="utf-8"
-    )
-    return found[2] if found else None
 
 
 def write_config(config_dir: Path, data: Seed, site_url: str) -> str:

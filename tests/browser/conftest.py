@@ -26,11 +26,11 @@ from typing import Any
 
 import pytest
 from browser_support import CHROMIUM_ARGS, DemoSite, Guard, chromium
-from support import REPO, RunCli
+from support import REPO, RunCli, served
 
-from reconciler.demo.workspace import init, point_at
+from reconciler.demo.address import free_site_url
+from reconciler.demo.workspace import init
 from reconciler.preview.server import Preview
-from reconciler.site.background import BackgroundSite
 
 
 def _unavailable(why: str) -> None:
@@ -110,10 +110,9 @@ def shoot(page: Any, request: pytest.FixtureRequest) -> Callable[[str], Path]:
 def demo_site(tmp_path: Path, cli: RunCli) -> Iterator[DemoSite]:
     """A demo workspace applied to its booking site, which runs with its dev API (the codes
     it sends patients), and one sync cycle run (the free time published)."""
-    workspace = init(tmp_path / "demo", seed=1)
-    site = BackgroundSite(workspace.site, dev=True).start()
+    workspace = init(tmp_path / "demo", seed=1, site_url=free_site_url())
+    site = served(workspace, dev=True)
     try:
-        point_at(workspace.config, site.url)
         demo = DemoSite(workspace, site, cli)
         demo.apply()
         demo.sync()

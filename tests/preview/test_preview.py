@@ -16,6 +16,7 @@ import httpx
 import pytest
 from support import REPO, RunCli, served
 
+from reconciler.demo.address import free_site_url
 from reconciler.demo.workspace import init
 from reconciler.errors import ConfigError
 from reconciler.preview.server import Preview
@@ -109,7 +110,7 @@ def test_an_invalid_edit_shows_its_problem_with_file_and_line(
 
 
 def test_a_demo_workspace_reads_its_database_without_changing_anything(tmp_path: Path) -> None:
-    workspace = init(tmp_path / "demo")
+    workspace = init(tmp_path / "demo", site_url=free_site_url())
     live_site = served(workspace)  # the account's own site: the preview must not reach it
     try:
         before = (rows(workspace.database), rows(workspace.site))

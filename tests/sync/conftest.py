@@ -7,18 +7,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from support import RunCli
+from support import RunCli, served
 from sync_support import Clinic
 
-from reconciler.demo.workspace import init, point_at
-from reconciler.site.background import BackgroundSite
+from reconciler.demo.address import free_site_url
+from reconciler.demo.workspace import init
 
 
 @pytest.fixture
 def clinic(tmp_path: Path, cli: RunCli) -> Iterator[Clinic]:
-    workspace = init(tmp_path / "demo")
-    site = BackgroundSite(workspace.site, dev=True).start()
-    point_at(workspace.config, site.url)
+    workspace = init(tmp_path / "demo", site_url=free_site_url())
+    site = served(workspace, dev=True)
     applied = cli("apply", workspace.config.parent, "--auto-approve")
     assert applied.code == 0, applied.err
     yield Clinic(workspace, site, cli)

@@ -7,8 +7,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from support import RunCli
+from support import RunCli, served
 
+from reconciler.demo.address import free_site_url
 from reconciler.demo.workspace import Workspace, init
 from reconciler.site.background import BackgroundSite
 from reconciler.site.pki import CertificateAuthority
@@ -16,15 +17,14 @@ from reconciler.site.pki import CertificateAuthority
 
 @pytest.fixture
 def workspace(tmp_path: Path) -> Workspace:
-    return init(tmp_path / "demo")
+    return init(tmp_path / "demo", site_url=free_site_url())
 
 
 @pytest.fixture
 def site(workspace: Workspace) -> Iterator[BackgroundSite]:
-    with BackgroundSite(workspace.site) as running:
-        root = workspace.config
-        root.write_text(root.read_text().replace("http://127.0.0.1:8443", running.url))
-        yield running
+    running = served(workspace)
+    yield running
+    running.stop()
 
 
 def with_certificate(workspace: Workspace, valid: tuple[dt.datetime, dt.datetime]) -> None:
@@ -42,9 +42,8 @@ def test_all_ok_with_the_site_up(cli: RunCli, workspace: Workspace, site: Backgr
     assert result.err == ""
 
 
-def test_the_site_down(cli: RunCli, workspace: Workspace) -> None:
-    root = workspace.config
-    root.write_text(root.read_text().replace("127.0.0.1:8443", "127.0.0.1:1"))
+def test_the_site_down(cli: RunCli, tmp_path: Path) -> None:
+    workspace = init(tmp_path / "down", site_url="http://127.0.0.1:1")
     result = cli("doctor", workspace.config.parent)
     assert result.code == 1
     lines = result.out.splitlines()
@@ -74,9 +73,7 @@ def test_certificates_expired_and_expiring(
     expired = cli("doctor", workspace.config.parent)
     assert expired.code == 1
     assert "certificate: FAIL expired on" in expired.out
-    soon = init(workspace.directory.parent / "soon")
-    root = soon.config
-    root.write_text(root.read_text().replace("http://127.0.0.1:8443", site.url))
+    soon = init(workspace.directory.parent / "soon", site_url=site.url)
     with_certificate(soon, (now - dt.timedelta(days=300), now + dt.timedelta(days=12)))
     expiring = cli("doctor", soon.config.parent)
     assert "certificate: OK" in expiring.out

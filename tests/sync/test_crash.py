@@ -18,8 +18,9 @@ import urllib.request
 from collections import defaultdict
 from pathlib import Path
 
-from sync_support import EXAM, RECONCILER, Clinic, free_port, offered_as_slots, slots_say
+from sync_support import EXAM, RECONCILER, Clinic, offered_as_slots, slots_say
 
+from reconciler.demo.address import free_port
 from reconciler.demo.patient import sent_code
 from reconciler.domain import national_id
 from reconciler.domain.clock import clinic_now

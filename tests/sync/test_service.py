@@ -11,9 +11,10 @@ import urllib.request
 from datetime import datetime, timedelta
 
 import pytest
-from sync_support import RECONCILER, Clinic, free_port
+from sync_support import RECONCILER, Clinic
 
 from reconciler.config import load_config
+from reconciler.demo.address import free_port
 from reconciler.sync.service import Health, Service, Settings
 from reconciler.sync.status import metrics, serve_status
 

@@ -59,7 +59,10 @@ class BackgroundSite:
         return self
 
     def _listen(self) -> socket.socket:
-        listening = socket.socket(socket.AF_INET6 if ":" in self.host else socket.AF_INET)
+        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+        # IPPROTO_TCP named, as getaddrinfo names it for uvicorn: asyncio turns Nagle off only
+        # on connections from such a socket (else each keep-alive answer waits ~40 ms)
+        listening = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
         try:
             listening.bind((self.host, self.port))

@@ -108,15 +108,16 @@ def _preblocks(scope: Scope, account: Account, source_of: SourceOf) -> list[Reso
             sources = (
                 dict.fromkeys(("provider", "type", "starts_at", "ends_at"), mark) if mark else {}
             )
-            for starts_at, ends_at in _published(tuple(group), scope.today):
-                attrs = {
-                    "provider": code,
-                    "type": ptype,
-                    "starts_at": starts_at,
-                    "ends_at": ends_at,
-                }
-                address = scope.address("preblock", f"{code}@{starts_at}")
-                out.append(Resource(address, "opus_preblock", attrs, sources))
+            head = scope.preblock_head(code)
+            out += [
+                Resource(
+                    f'{head}{starts_at}"]',
+                    "opus_preblock",
+                    {"provider": code, "type": ptype, "starts_at": starts_at, "ends_at": ends_at},
+                    sources,
+                )
+                for starts_at, ends_at in _published(tuple(group), scope.today)
+            ]
     return out
 
 

@@ -19,7 +19,6 @@ from reconciler.providers.opus.resources import (
     APPOINTMENT_TYPE_FIELDS,
     EBOOKING_SETTINGS,
     EVERYONE,
-    FAR_FUTURE,
     PREBLOCK_ACCESS,
     PREBLOCK_TYPE_FIELDS,
     Scope,
@@ -103,17 +102,25 @@ def live(connection: sa.Connection, schema: OpusSchema, scope: Scope) -> Live:
     _lists(read, out, scope, {"registration": atypes, "preblock": ptypes}, add)
     for code, p in providers.items():
         add("provider", code, {"working_hours_linked": p.working_hours_linked}, p.id)
-    code_of = {p.id: code for code, p in providers.items()}
     since = datetime.combine(scope.today, time())
-    for b in read(r.Preblock, between=(since, FAR_FUTURE), managed_only=True):
-        if b.provider_id in code_of and b.starts_at >= since:
-            attrs = {
-                "provider": code_of[b.provider_id],
-                "type": ptypes[b.preblock_type_id].name,
-                "starts_at": stamp(b.starts_at),
-                "ends_at": stamp(b.ends_at),
-            }
-            add("preblock", f"{attrs['provider']}@{attrs['starts_at']}", attrs, b.id)
+    heads = {p.id: scope.preblock_head(code) for code, p in providers.items()}
+    codes = {p.id: code for code, p in providers.items()}
+    type_names = {t.id: t.name for t in ptypes.values()}
+    for row_id, provider_id, type_id, starts_at, ends_at in queries.managed_preblocks(
+        connection, schema, since
+    ):
+        if provider_id not in heads:
+            continue
+        start = stamp(starts_at)
+        address = f'{heads[provider_id]}{start}"]'
+        attrs = {
+            "provider": codes[provider_id],
+            "type": type_names[type_id],
+            "starts_at": start,
+            "ends_at": stamp(ends_at),
+        }
+        out.resources.append(Resource(address, "opus_preblock", attrs))
+        out.ids[address] = row_id
     return out
 
 

@@ -21,7 +21,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import lru_cache
 from typing import TypeVar
 
 from reconciler.config.model import Account
@@ -79,12 +78,7 @@ def prefix(account: Account, database: str) -> str:
 
 def stamp(moment: datetime) -> str:
     """2026-12-01T08:00: how preblock times appear in addresses and attributes."""
-    return f"{_day(moment.date())}T{moment.hour:02d}:{moment.minute:02d}"
-
-
-@lru_cache(maxsize=4096)
-def _day(day: date) -> str:
-    return day.isoformat()
+    return moment.isoformat(timespec="minutes")  # the book's times are naive: no offset
 
 
 @dataclass
@@ -105,6 +99,11 @@ class Scope:
 
     def address(self, kind: str, key: str | None = None) -> str:
         return f"{self.prefix}{kind}" + (quoted(key) if key is not None else "")
+
+    def preblock_head(self, code: str) -> str:
+        """What the addresses of a provider's preblocks start with; `f'{head}{start}"]'` is
+        `address("preblock", f"{code}@{start}")`, made without quoting each of thousands."""
+        return f"{self.prefix}preblock{quoted(code)[:-2]}@"
 
 
 def scope_of(account_name: str, account: Account, db_name: str, today: date) -> Scope:

@@ -103,7 +103,7 @@ def test_boolean_filters_compile_to_comparisons_sql_server_accepts() -> None:
     """T-SQL has no `IS 1`: a BIT column is compared with `= 1`."""
     connection = Compiling()
     window = (datetime(2026, 12, 1), datetime(2026, 12, 8))
-    queries.read(connection, OpusSchema(), Preblock, managed_only=True)  # type: ignore[arg-type]
+    queries.managed_preblocks(connection, OpusSchema(), window[0])  # type: ignore[arg-type]
     site_patients_appointments(connection, OpusSchema(), *window)  # type: ignore[arg-type]
     writer = BookWriter(connection, OpusSchema(), window[0])  # type: ignore[arg-type]
     with pytest.raises(sa.exc.NoResultFound):  # the stand-in has no rows to count

@@ -12,6 +12,7 @@ from opus_support import Backend
 
 from reconciler.demo.seed import Seed, generate
 from reconciler.demo.workspace import write_seed
+from reconciler.domain.resources import keys_of
 from reconciler.providers.opus import queries, writes
 from reconciler.providers.opus.records import (
     RECORDS,
@@ -23,6 +24,7 @@ from reconciler.providers.opus.records import (
     Provider,
     WorkingHours,
 )
+from reconciler.providers.opus.resources import Scope
 
 START = date(2026, 11, 30)
 
@@ -162,3 +164,56 @@ def test_a_failed_step_leaves_nothing_behind(seeded: tuple[Backend, Seed]) -> No
         writes.insert(c, schema, "preblock_types", [{"name": "Ny type"}, {"name": "Ny type"}])
     with backend.engine.connect() as c:
         assert len(queries.read(c, schema, PreblockType)) == before
+
+
+def test_managed_preblocks_are_the_reconcilers_from_a_moment_on(
+    seeded: tuple[Backend, Seed],
+) -> None:
+    """The plain-tuple read a plan makes of its preblocks gives exactly what the record read
+    gives, filtered: managed ones only, starting at or after `since`."""
+    backend, _ = seeded
+    schema = backend.schema
+    since = datetime(2027, 5, 3, 9, 0)
+    with backend.engine.begin() as c:
+        provider = queries.read(c, schema, Provider)[0]
+        internet = next(t for t in queries.read(c, schema, PreblockType) if t.kind == "internet")
+        rows = [
+            {
+                "provider_id": provider.id,
+                "preblock_type_id": internet.id,
+                "starts_at": since + timedelta(hours=hours),
+                "ends_at": since + timedelta(hours=hours + 2),
+                "created_by": "RECON",
+                "created_at": since,
+                "managed": managed,
+            }
+            for hours in (-24, -1, 0, 5, 48)  # before, overlapping, at, after
+            for managed in (True, False)
+        ]
+        writes.insert(c, schema, "preblocks", rows)
+        expected = [
+            (p.id, p.provider_id, p.preblock_type_id, p.starts_at, p.ends_at)
+            for p in queries.read(c, schema, Preblock)
+            if p.managed and p.starts_at >= since
+        ]
+        got = queries.managed_preblocks(c, schema, since)
+        writes.delete(
+            c,
+            schema,
+            "preblocks",
+            [p.id for p in queries.read(c, schema, Preblock) if p.created_by == "RECON"],
+        )
+    assert [tuple(row) for row in got] == expected
+    assert [row[3] - since for row in got] == [
+        timedelta(0),
+        timedelta(hours=5),
+        timedelta(hours=48),
+    ]
+
+
+@pytest.mark.parametrize("code", ["HAN", 'A"B', "C\\D", "Ø@1"])
+def test_a_preblock_head_is_the_start_of_its_address(code: str) -> None:
+    scope = Scope("demo", "opus", "opus.")
+    start = "2026-12-07T08:00"
+    assert f'{scope.preblock_head(code)}{start}"]' == scope.address("preblock", f"{code}@{start}")
+    assert keys_of(f'{scope.preblock_head(code)}{start}"]') == [f"{code}@{start}"]

@@ -13,8 +13,9 @@ import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
-from typing import Annotated, Any, Final
+from typing import Annotated, Any, Final, get_args
 
 from pydantic import BaseModel, PlainSerializer, PlainValidator, ValidationInfo, WithJsonSchema
 
@@ -291,7 +292,7 @@ def named_files(value: Any) -> Iterator[tuple[str, Path]]:
         if value.file is not None:
             yield "secret", value.file
     elif isinstance(value, BaseModel):
-        for name in type(value).model_fields:
+        for name in _naming_fields(type(value)):
             yield from named_files(getattr(value, name))
     elif isinstance(value, dict):
         for item in value.values():
@@ -299,3 +300,20 @@ def named_files(value: Any) -> Iterator[tuple[str, Path]]:
     elif isinstance(value, list | tuple):
         for item in value:
             yield from named_files(item)
+
+
+@cache
+def _naming_fields(model: type[BaseModel]) -> tuple[str, ...]:
+    """The fields of `model` whose type can hold a named file: the walk above skips the
+    others (publishing rules, hours, texts), which are most of a large chain's config."""
+    return tuple(
+        name for name, info in model.model_fields.items() if _can_name_files(info.annotation)
+    )
+
+
+def _can_name_files(annotation: Any) -> bool:
+    if annotation in (LocalFile, Secret, Any):
+        return True
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return bool(_naming_fields(annotation))
+    return any(_can_name_files(arg) for arg in get_args(annotation))

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Iterable
+from operator import itemgetter
 from pathlib import Path
 
 from reconciler.config import LoadedConfig
@@ -41,12 +42,11 @@ def config_fingerprint(loaded: LoadedConfig) -> str:
 
 
 def live_fingerprint(resources: Iterable[Resource]) -> str:
-    """One hash for a set of resources: their addresses and attributes. (Providers build
-    attributes in a fixed order, so their repr is stable; repr is much cheaper than JSON.)"""
-    digest = hashlib.blake2b(digest_size=16)
-    for res in sorted(resources, key=lambda r: r.address):
-        digest.update(f"{res.address}\0{res.attrs!r}\0".encode())
-    return digest.hexdigest()
+    """One hash for a set of resources: their addresses and attributes, in address order.
+    (Providers build attributes in a fixed order, so their repr is stable; one repr of the
+    whole is much cheaper than JSON, or than a repr per resource.)"""
+    pairs = sorted(((res.address, res.attrs) for res in resources), key=itemgetter(0))
+    return hashlib.blake2b(repr(pairs).encode(), digest_size=16).hexdigest()
 
 
 def _relative(path: Path, root: Path) -> str:

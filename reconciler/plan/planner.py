@@ -23,7 +23,7 @@ from reconciler.plan import unchanged
 from reconciler.plan.diff import closest, diff, matches, unmatched
 from reconciler.plan.fingerprints import config_fingerprint, live_fingerprint
 from reconciler.plan.model import AccountPlan, Plan
-from reconciler.providers.account import AccountLive, read_account, read_counters
+from reconciler.providers.account import AccountLive, Counters, read_account, read_counters
 from reconciler.providers.protocol import Provider
 
 
@@ -231,35 +231,39 @@ class _Planning:
             for each in read.values():
                 each.close()
 
-    def _read(self, loaded: LoadedConfig, name: str) -> AccountLive:
+    def _read(self, loaded: LoadedConfig, name: str, *, counted: bool = False) -> AccountLive:
         account = loaded.config.accounts[name]
         with_site = self.options.reads_site
-        return read_account(name, account, loaded.source_of, self.today, with_site=with_site)
+        return read_account(
+            name, account, loaded.source_of, self.today, with_site=with_site, counted=counted
+        )
 
     def _account(self, loaded: LoadedConfig, name: str, fingerprint: str) -> AccountPlan:
         """The account's plan from its record when its counters say nothing moved since;
-        else from a full read (and recorded, when it has nothing to change). The counters
-        are read before the rows: what is written meanwhile misses the next lookup."""
-        lookup = self._lookup(loaded, name, fingerprint)
-        skip = lookup is not None and self.options.may_skip_read
-        record = unchanged.find(lookup) if skip and lookup is not None else None
-        if record is not None:
-            self.notes.append(
-                f"account {name}: live state unchanged since "
-                f"{record.recorded_at:%Y-%m-%d %H:%M:%S}: read "
-                f"{counted(record.counters, 'counter')}, no rows (plan --refresh reads them all)"
-            )
-            return record.plan
-        read = self._read(loaded, name)
+        else from a full read, which reads the counters before the rows and records them
+        when there is nothing to change: what is written meanwhile misses the next lookup."""
+        if self.options.may_skip_read:
+            record = self._record(loaded, name, fingerprint)
+            if record is not None:
+                self.notes.append(
+                    f"account {name}: live state unchanged since "
+                    f"{record.recorded_at:%Y-%m-%d %H:%M:%S}: read "
+                    f"{counted(record.counters, 'counter')}, no rows "
+                    "(plan --refresh reads them all)"
+                )
+                return record.plan
+        read = self._read(loaded, name, counted=True)
         try:
             planned = account_plan(read, loaded, self.options)
+            counters = read.counters
         finally:
             read.close()
-        if lookup is not None and not planned.changes:
-            unchanged.keep(lookup, planned, self.now)
+        if counters is not None and not planned.changes:
+            unchanged.keep(self._lookup(loaded, name, fingerprint, counters), planned, self.now)
         return planned
 
-    def _lookup(self, loaded: LoadedConfig, name: str, fingerprint: str) -> unchanged.Lookup | None:
+    def _record(self, loaded: LoadedConfig, name: str, fingerprint: str) -> unchanged.Record | None:
+        """The account's record, if the counters read now are the ones it was kept with."""
         account = loaded.config.accounts[name]
         try:
             counters = read_counters(name, account, with_site=self.options.reads_site)
@@ -267,6 +271,11 @@ class _Planning:
             return None  # the full read says what is wrong
         if counters is None:
             return None
+        return unchanged.find(self._lookup(loaded, name, fingerprint, counters))
+
+    def _lookup(
+        self, loaded: LoadedConfig, name: str, fingerprint: str, counters: Counters
+    ) -> unchanged.Lookup:
         root = display_path(loaded.root_dir)
         what = f"{fingerprint} {self.today.isoformat()}"
         return unchanged.Lookup.of(loaded.root_dir, root, name, what, counters)

@@ -24,7 +24,13 @@ from reconciler.providers.protocol import Ledger, Provider, SourceOf
 from reconciler.providers.site import backend_client
 from reconciler.providers.site.applier import TypeIds
 from reconciler.providers.site.kinds import CLINIC, CLINICIAN, TREATMENT_FIELDS
-from reconciler.providers.site.provider import Site, SiteState, fetch_site, site_of
+from reconciler.providers.site.provider import (
+    Site,
+    SiteState,
+    fetch_site,
+    site_counter,
+    site_of,
+)
 from reconciler.providers.site.resources import OpusFacts
 
 
@@ -37,6 +43,16 @@ class AccountLive:
     databases: dict[str, OpusDatabase] = field(default_factory=dict)
     site: Site | None = None  # None when the plan leaves the site out
     ledger: Ledger | None = None  # the caller's; else the lead database's
+    site_counter: str | None = ""  # as read before the site's objects; "": not read
+
+    @property
+    def counters(self) -> Counters | None:
+        """The counters read before the rows (`read_account(counted=True)`); None when not
+        read, or when a system keeps none."""
+        values = [db.counters for db in self.databases.values()]
+        if any(v is None for v in values):
+            return None
+        return Counters.of([v for v in values if v is not None], self.site_counter)
 
     @property
     def providers(self) -> list[Provider]:
@@ -63,9 +79,11 @@ def read_account(
     *,
     with_site: bool = True,
     ledger: Ledger | None = None,
+    counted: bool = False,
 ) -> AccountLive:
-    """Read the account's active databases and (unless left out) its site. On failure,
-    whatever was opened is closed before the error goes on."""
+    """Read the account's active databases and (unless left out) its site; `counted`: with
+    the counters of each, read before its rows. On failure, whatever was opened is closed
+    before the error goes on."""
     active = [db_name for db_name, db in account.databases.items() if db.active]
     if not active:
         raise ReconcilerError(
@@ -76,13 +94,15 @@ def read_account(
     state = pool.submit(fetch_site, account, active) if with_site else None
     try:
         for db_name in active:
-            read.databases[db_name] = read_database(name, account, db_name, source_of, today)
+            read.databases[db_name] = read_database(
+                name, account, db_name, source_of, today, counted=counted
+            )
         if state is not None:
             facts = [facts_of(db.db_name, db.scope, db.found) for db in read.databases.values()]
             type_ids = _type_ids(read.databases)
-            read.site = site_of(
-                name, account, facts, source_of, state=state.result(), type_ids=type_ids
-            )
+            site = state.result()
+            read.site = site_of(name, account, facts, source_of, state=site, type_ids=type_ids)
+            read.site_counter = site.counter
     except BaseException:
         read.close()
         if state is not None and read.site is None:  # its client is closed once it is read
@@ -138,6 +158,14 @@ class Counters:
     values: tuple[tuple[str, str], ...]  # (system, its counters as text)
     count: int  # how many counters were read
 
+    @classmethod
+    def of(cls, databases: list[tuple[str, str]], site: str | None) -> Counters | None:
+        """From the databases' counters and the site's (None: it keeps none, "": not read)."""
+        if site is None:
+            return None
+        count = sum(text.count(";") for _, text in databases) + (1 if site else 0)
+        return cls((*databases, *([("site", site)] if site else [])), count)
+
 
 def read_counters(name: str, account: Account, *, with_site: bool = True) -> Counters | None:
     """The account's counters, the site read in a thread meanwhile; None when a system
@@ -146,19 +174,9 @@ def read_counters(name: str, account: Account, *, with_site: bool = True) -> Cou
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="site-counters") as pool:
         site = pool.submit(_site_counter, account) if with_site else None
         values = [database_counters(account, db_name) for db_name in active]
-        version = site.result() if site is not None else ""
-    if version is None:
-        return None
-    count = sum(text.count(";") for _, text in values)
-    if version:
-        values.append(("site", version))
-        count += 1
-    return Counters(tuple(values), count)
+        return Counters.of(values, site.result() if site is not None else "")
 
 
 def _site_counter(account: Account) -> str | None:
     with backend_client(account) as client:
-        info = client.account()
-    if info.StateVersion is None:
-        return None
-    return f"{info.ID} {info.Thumbprint} {info.StateVersion}"
+        return site_counter(client.account())

@@ -17,9 +17,9 @@ from opus_support import demo_on_server
 
 from reconciler.apply.engine import apply
 from reconciler.domain.clock import clinic_today
-from reconciler.plan import planner
 from reconciler.plan.planner import Computed, compute
 from reconciler.providers.opus import OpusSchema
+from reconciler.providers.opus import provider as opus_provider
 
 T = OpusSchema()
 
@@ -140,16 +140,16 @@ def test_a_write_between_the_counters_and_the_rows_misses_the_next_lookup(
     is in what was read but not in what was recorded — the next plan reads in full."""
     applied_and_recorded(demo)
     sql(demo, WRITES["insert a versioned row"][0])  # the record misses: a full read
-    real = planner.read_account
+    real = opus_provider.live
 
     def racing(*args: Any, **kwargs: Any) -> Any:
         sql(demo, WRITES["insert a versioned row"][0])  # after the counters, before the rows
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(planner, "read_account", racing)
+    monkeypatch.setattr(opus_provider, "live", racing)
     raced = compute(demo.config)
     assert not skipped(raced) and not raced.plan.has_changes
-    monkeypatch.setattr(planner, "read_account", real)
+    monkeypatch.setattr(opus_provider, "live", real)
     after = compute(demo.config)
     assert not skipped(after), "the write made during the read was not noticed"
     assert skipped(compute(demo.config))

@@ -4,6 +4,8 @@ writes (writes.py) and change numbers (rowversion.py)."""
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import sqlalchemy as sa
 
 from reconciler.config.model import Database
@@ -13,14 +15,20 @@ from reconciler.providers.opus.schema import OpusSchema, UnknownName
 
 
 def schema_for(db: Database, name: str) -> OpusSchema:
-    """The tables as database `name` names them (its `names:` setting applied)."""
+    """The tables as database `name` names them (its `names:` setting applied). Declaring
+    them takes longer than a plan's queries of a small book: one schema per naming."""
     try:
-        return OpusSchema(db.names)
+        return _schema(tuple(sorted(db.names.items())))
     except UnknownName as e:
         raise DatabaseError(
             f"databases.{name}.names: no table or column {', '.join(e.names)}",
             "use the logical names of docs/opus-schema.md (table or table.column)",
         ) from None
+
+
+@lru_cache(maxsize=32)
+def _schema(names: tuple[tuple[str, str], ...]) -> OpusSchema:
+    return OpusSchema(dict(names))
 
 
 def create_tables(connection: sa.Connection, schema: OpusSchema) -> None:

@@ -51,6 +51,7 @@ class OpusDatabase:
     found: Live
     desired: list[Resource]
     unheld: list[tuple[int, datetime, datetime]] = field(default_factory=list)  # see queries
+    counters: tuple[str, str] | None = None  # read before the rows, when asked for
     kinds: tuple[str, ...] = KINDS
 
     @property
@@ -211,17 +212,27 @@ _E = Severity.ERROR
 
 
 def read_database(
-    account_name: str, account: Account, db_name: str, source_of: SourceOf, today: date
+    account_name: str,
+    account: Account,
+    db_name: str,
+    source_of: SourceOf,
+    today: date,
+    *,
+    counted: bool = False,
 ) -> OpusDatabase:
-    """Read what the config covers in database `db_name`, in bulk."""
+    """Read what the config covers in database `db_name`, in bulk; `counted`: with its
+    change counters, read first (see `database_counters`)."""
     db = account.databases[db_name]
     schema = schema_for(db, db_name)
     engine = create_engine(db, db_name)
+    counters = None
     try:
         scope = scope_of(account_name, account, db_name, today)
         wanted = desired(scope, account, source_of)
         with connected(engine, db, db_name) as connection:
             create_bookkeeping(connection, schema)
+            if counted:
+                counters = _counters(db, db_name, connection, schema)
             found = live(connection, schema, scope)
             since = datetime.combine(today, datetime.min.time())
             unheld = unheld_preblocks(connection, schema, since)
@@ -229,7 +240,7 @@ def read_database(
         engine.dispose()
         raise
     return OpusDatabase(
-        account_name, account, db_name, db, engine, schema, scope, found, wanted, unheld
+        account_name, account, db_name, db, engine, schema, scope, found, wanted, unheld, counters
     )
 
 
@@ -241,9 +252,15 @@ def database_counters(account: Account, db_name: str) -> tuple[str, str]:
     engine = create_engine(db, db_name)
     try:
         with connected(engine, db, db_name) as connection:
-            found = signature(connection, schema, PLANNED, PLANNED_UNVERSIONED)
+            return _counters(db, db_name, connection, schema)
     finally:
         engine.dispose()
+
+
+def _counters(
+    db: Database, db_name: str, connection: sa.Connection, schema: OpusSchema
+) -> tuple[str, str]:
+    found = signature(connection, schema, PLANNED, PLANNED_UNVERSIONED)
     where = database_url(db).render_as_string(hide_password=True)
     tables = "".join(f"{name}={c.top},{c.rows},{c.last_id};" for name, c in sorted(found.items()))
     return f"database {db_name}", f"{where} {tables}"

@@ -19,7 +19,7 @@ from reconciler.providers.site.backend import BackendClient
 from reconciler.providers.site.desired import desired, problems
 from reconciler.providers.site.kinds import KINDS, MASTER_DATA, SETTINGS, SUBDOMAIN
 from reconciler.providers.site.live import live
-from reconciler.providers.site.models import MasterData, Subdomain
+from reconciler.providers.site.models import AccountInfo, MasterData, Subdomain
 from reconciler.providers.site.resources import CITY_MAX, OpusFacts, database_id
 
 
@@ -29,9 +29,18 @@ class SiteState:
     activated (no thumbprint)."""
 
     client: BackendClient
+    counter: str | None  # see `site_counter`
     thumbprint: str | None = None
     document: Subdomain | None = None
     master: dict[str, MasterData] = field(default_factory=dict)  # by config database name
+
+
+def site_counter(info: AccountInfo) -> str | None:
+    """What tells whether the site changed since it was last read: its account, certificate
+    and state version (None for a site that keeps no state version, such as the vendor's)."""
+    if info.StateVersion is None:
+        return None
+    return f"{info.ID} {info.Thumbprint} {info.StateVersion}"
 
 
 def fetch_site(account: Account, databases: list[str]) -> SiteState:
@@ -39,16 +48,17 @@ def fetch_site(account: Account, databases: list[str]) -> SiteState:
     it can be read while the databases are."""
     client = backend_client(account)
     try:
-        info = client.account()
+        info = client.account()  # first: its counter is read before the rest
+        counter = site_counter(info)
         if info.Thumbprint is None:
-            return SiteState(client)
+            return SiteState(client, counter)
         registered = {d.OpusDatabaseID for d in client.databases()}
         master: dict[str, MasterData] = {}
         for db_name in databases:
             db_id = database_id(account.subdomain, db_name)
             if db_id in registered:
                 master[db_name] = client.master_data(db_id)
-        return SiteState(client, info.Thumbprint, client.subdomain(), master)
+        return SiteState(client, counter, info.Thumbprint, client.subdomain(), master)
     except BaseException:
         client.close()
         raise

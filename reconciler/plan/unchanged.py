@@ -27,12 +27,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Final
 
+from reconciler import __version__
 from reconciler.config.files import read_limited
 from reconciler.plan.model import AccountPlan
 from reconciler.plan.planfile import account_from_json, account_json
 from reconciler.providers.account import Counters
 
-FORMAT: Final = 1
+FORMAT: Final = 2  # raised whenever a recorded plan would no longer be what plan computes
 _MAX_RECORD = 16 * 1024 * 1024
 
 
@@ -57,7 +58,8 @@ class Lookup:
         """`what`: the config's fingerprint and the day, as text."""
         place = hashlib.blake2b(f"{root}\0{account}".encode(), digest_size=16).hexdigest()
         key = hashlib.blake2b(digest_size=32)
-        for part in (shown_root, account, what, *(f"{s}\0{t}" for s, t in counters.values)):
+        parts = (__version__, shown_root, account, what, *(f"{s}\0{t}" for s, t in counters.values))
+        for part in parts:
             key.update(part.encode() + b"\0\0")
         return cls(cache_dir() / f"{place}.json", key.hexdigest(), counters.count)
 

@@ -22,7 +22,6 @@ from reconciler.providers.opus.resources import (
     PREBLOCK_ACCESS,
     PREBLOCK_TYPE_FIELDS,
     Scope,
-    stamp,
 )
 from reconciler.providers.opus.schema import OpusSchema
 
@@ -111,13 +110,12 @@ def live(connection: sa.Connection, schema: OpusSchema, scope: Scope) -> Live:
     ):
         if provider_id not in heads:
             continue
-        start = stamp(starts_at)
-        address = f'{heads[provider_id]}{start}"]'
+        address = f'{heads[provider_id]}{starts_at}"]'
         attrs = {
             "provider": codes[provider_id],
             "type": type_names[type_id],
-            "starts_at": start,
-            "ends_at": stamp(ends_at),
+            "starts_at": starts_at,
+            "ends_at": ends_at,
         }
         out.resources.append(Resource(address, "opus_preblock", attrs))
         out.ids[address] = row_id

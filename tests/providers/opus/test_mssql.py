@@ -111,4 +111,5 @@ def test_boolean_filters_compile_to_comparisons_sql_server_accepts() -> None:
     sql = "\n".join(connection.sql)
     assert ".managed = 1" in sql and ".blocking = 1" in sql and ".use_in_ebooking = 1" in sql
     assert " IS 1" not in sql and " IS 0" not in sql
+    assert "CONVERT(CHAR(16), preblocks.starts_at, 126)" in sql  # 2026-12-01T08:00
     assert "appointments WITH (UPDLOCK, HOLDLOCK)" in sql  # the checked time stays locked

@@ -63,6 +63,8 @@ class OpusDatabase:
         return self.found.resources
 
     def wanted(self) -> list[Resource]:
+        if not self.found.missing_providers:  # the usual case: all of it, unfiltered
+            return self.desired
         return [res for res in self.desired if self.found.can_plan(res)]
 
     def holds(self, change: Change) -> bool:

@@ -3,7 +3,9 @@ a full read (`--refresh`), against `validate` of the same config, against merely
 what the plan reads, and per resource against octoDNS planning as many records.
 
 For each size: `demo init --clinics N` (SQLite) with the reference booking site running on a
-loopback port; apply everything once; then time in the same run (best of --repeat):
+loopback port in a process of its own (`site serve`), as a real site runs on a machine of its
+own: in the benchmark's process, its work would compete with the plan's for the interpreter;
+apply everything once; then time in the same run (best of --repeat):
   validate  loading and validating the config (what `reconciler validate` does)
   read      reading the rows and site objects the plan reads, nothing else
   no-change a plan whose counters say nothing moved since the last full read
@@ -24,11 +26,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import socket
 import subprocess
 import sys
 import tempfile
 import textwrap
+import time
 import tracemalloc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -37,7 +43,7 @@ from timing import best
 
 from reconciler.apply.engine import apply
 from reconciler.config import load_config
-from reconciler.demo.address import free_site_url, workspace_site
+from reconciler.demo.address import free_site_url, site_address
 from reconciler.demo.workspace import init
 from reconciler.plan.planner import compute
 from reconciler.providers.account import read_account
@@ -65,11 +71,36 @@ class Figures:
 def measure(clinics: int, repeat: int) -> Figures:
     with tempfile.TemporaryDirectory() as tmp:
         workspace = init(Path(tmp) / "demo", clinics=clinics, site_url=free_site_url())
-        site = workspace_site(workspace.directory).start()
-        try:
+        with site_process(workspace.directory):
             return _measure(clinics, repeat, workspace.config.parent)
-        finally:
-            site.stop()
+
+
+@contextmanager
+def site_process(directory: Path) -> Iterator[None]:
+    """The demo workspace's booking site, served by `reconciler site serve` in a process of
+    its own, at the address its config names."""
+    host, port = site_address(directory / "config")
+    command = [sys.executable, "-m", "reconciler", "site", "serve"]
+    options = ["--data", str(directory / "site.db"), "--host", host, "--port", str(port)]
+    process = subprocess.Popen([*command, *options], stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while not _listening(host, port):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the booking site did not start at {host}:{port}")
+            time.sleep(0.05)
+        yield
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def _listening(host: str, port: int) -> bool:
+    try:
+        socket.create_connection((host, port), timeout=1).close()
+    except OSError:
+        return False
+    return True
 
 
 def _measure(clinics: int, repeat: int, config: Path) -> Figures:

@@ -19,6 +19,7 @@ from reconciler.errors import UsageError
 from reconciler.providers.site.models import BookingDTO
 from reconciler.site import create_store, register_account
 from reconciler.site.booking.availability import offered
+from reconciler.site.store import keys
 
 KEY = "demo-account-key-1"
 
@@ -33,6 +34,29 @@ def test_register_account_keeps_only_a_hash_of_the_key(tmp_path: Path) -> None:
         row = db.execute("SELECT * FROM accounts WHERE id = ?", (account_id,)).fetchone()
     assert row["subdomain"] == "demo-klinikk"
     assert row["key_hash"] == store.account_key_hash(KEY) != KEY
+
+
+def test_a_key_is_hashed_once_and_never_remembered_as_itself(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A client's every call sends the key: its scrypt is remembered, under a keyed hash of
+    the key, for the last few keys; a new key costs a scrypt again."""
+    store = create_store(tmp_path / "site.db")
+    hashed: list[str] = []
+    real = keys.account_key_hash
+
+    def counted(key: str, salt: bytes) -> str:
+        hashed.append(key)
+        return real(key, salt)
+
+    monkeypatch.setattr(keys, "account_key_hash", counted)
+    first = store.account_key_hash(KEY)
+    assert store.account_key_hash(KEY) == first == real(KEY, store.key_salt)
+    assert hashed == [KEY]
+    assert KEY not in repr(store.__dict__)
+    for i in range(100):  # more keys than it remembers: the first is forgotten
+        store.account_key_hash(f"guess-{i}")
+    assert store.account_key_hash(KEY) == first and hashed.count(KEY) == 2
 
 
 @pytest.mark.parametrize(

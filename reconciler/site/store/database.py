@@ -17,6 +17,7 @@ import secrets
 import sqlite3
 import threading
 import uuid
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -33,6 +34,9 @@ SCHEMA_VERSION = "1"
 CULTURES = ("NO", "SE", "DK")
 
 
+_KNOWN_KEYS = 64  # account keys whose hashes a store remembers
+
+
 class Store:
     """One store file. Cheap to share between threads; each call opens its own connection."""
 
@@ -40,6 +44,8 @@ class Store:
         self.path = Path(path)
         self.clock = clock
         self._write_lock = threading.Lock()
+        self._key_hashes: OrderedDict[str, str] = OrderedDict()  # see account_key_hash
+        self._key_hashes_lock = threading.Lock()
         self._create()
         with self.read() as db:
             meta = dict(db.execute("SELECT name, value FROM meta").fetchall())
@@ -111,7 +117,22 @@ class Store:
             db.close()
 
     def account_key_hash(self, key: str) -> str:
-        return keys.account_key_hash(key, self.key_salt)
+        """The key's scrypt hash, by which its account is found. The last few are remembered
+        (under a keyed hash of the key, never the key), so that a client's every call does
+        not cost a scrypt; the account is still looked up by the hash each time, so a key
+        changed since is refused as before, and each new guess still costs a scrypt."""
+        lookup = self.keyed(key)
+        with self._key_hashes_lock:
+            known = self._key_hashes.get(lookup)
+            if known is not None:
+                self._key_hashes.move_to_end(lookup)
+                return known
+        hashed = keys.account_key_hash(key, self.key_salt)
+        with self._key_hashes_lock:
+            self._key_hashes[lookup] = hashed
+            if len(self._key_hashes) > _KNOWN_KEYS:
+                self._key_hashes.popitem(last=False)
+        return hashed
 
     def patient_key(self, national_id_digits: str) -> str:
         return keys.patient_key(national_id_digits, self.patient_secret)

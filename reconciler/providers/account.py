@@ -43,7 +43,6 @@ class AccountLive:
     databases: dict[str, OpusDatabase] = field(default_factory=dict)
     site: Site | None = None  # None when the plan leaves the site out
     ledger: Ledger | None = None  # the caller's; else the lead database's
-    site_counter: str | None = ""  # as read before the site's objects; "": not read
 
     @property
     def counters(self) -> Counters | None:
@@ -52,7 +51,8 @@ class AccountLive:
         values = [db.counters for db in self.databases.values()]
         if any(v is None for v in values):
             return None
-        return Counters.of([v for v in values if v is not None], self.site_counter)
+        site = self.site.counter if self.site is not None else ""  # "": not read
+        return Counters.of([v for v in values if v is not None], site)
 
     @property
     def providers(self) -> list[Provider]:
@@ -100,9 +100,9 @@ def read_account(
         if state is not None:
             facts = [facts_of(db.db_name, db.scope, db.found) for db in read.databases.values()]
             type_ids = _type_ids(read.databases)
-            site = state.result()
-            read.site = site_of(name, account, facts, source_of, state=site, type_ids=type_ids)
-            read.site_counter = site.counter
+            read.site = site_of(
+                name, account, facts, source_of, state=state.result(), type_ids=type_ids
+            )
     except BaseException:
         read.close()
         if state is not None and read.site is None:  # its client is closed once it is read

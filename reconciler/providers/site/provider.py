@@ -75,6 +75,7 @@ class Site:
     desired: list[Resource]
     live: list[Resource]
     type_ids: TypeIds  # appointment type ids by database, as the book has them when asked
+    counter: str | None  # as read before its objects; see `site_counter`
     kinds: tuple[str, ...] = KINDS
     name: str = "the booking site"
 
@@ -161,4 +162,4 @@ def site_of(
     found = []
     if state.thumbprint is not None and state.document is not None:
         found = live(account, state.thumbprint, state.document, state.master)
-    return Site(name, account, state.client, facts, wanted, found, type_ids)
+    return Site(name, account, state.client, facts, wanted, found, type_ids, state.counter)

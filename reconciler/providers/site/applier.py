@@ -52,6 +52,7 @@ class SiteApplier:
         self.client = client
         self.account = account
         self.type_ids = type_ids
+        self._ids: dict[str, dict[str, int]] = {}  # type_ids, by database, as read this step
 
     def apply(self, changes: Sequence[Change]) -> None:
         kind = changes[0].kind
@@ -117,7 +118,9 @@ class SiteApplier:
         if change.kind != TREATMENT.name:
             return int(attrs["id"])
         name = keys_of(change.address)[-1]
-        ids = self.type_ids(database)
+        ids = self._ids.get(database)
+        if ids is None:  # read once per step, after the Opus steps before it
+            ids = self._ids[database] = self.type_ids(database)
         if name not in ids:
             raise SiteError(
                 f"appointment type '{name}' is not in database '{database}'",

@@ -91,7 +91,15 @@ def _open_memfds() -> list[str]:
     return [t for t in targets if t.startswith("/memfd:reconciler")]
 
 
-def test_ssl_context_leaves_nothing_on_disk_and_no_open_file(p12: Path) -> None:
+def test_ssl_context_leaves_nothing_on_disk_and_no_open_file(
+    p12: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In a temporary directory and a working directory of its own: the session's browser
+    writes its profile into the shared one at moments of its choosing."""
+    for own in ("tmp", "cwd"):
+        (tmp_path / own).mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    monkeypatch.chdir(tmp_path / "cwd")
     certificate = ClientCertificate.load(p12, PASSWORD)
     before = _files_under(tempfile.gettempdir()) | _files_under(os.getcwd())
     context = certificate.ssl_context()
